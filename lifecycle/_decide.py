@@ -1,0 +1,178 @@
+"""The decider: a record plus one input gives a decision (a new record and effects).
+
+``apply`` is the only way a record changes. It first settles the record at the input's
+time (time rows fire), looks the input up in the table, checks the row's guards and,
+if all pass, evolves the record. A refusal returns the record untouched with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from attrs import evolve, frozen
+
+from ._clocks import CLOCKS, Deadlines, deadlines_of
+from ._errors import MalformedInputError
+from ._evolve import EVOLVE
+from ._guards import GUARDS, access_expired
+from ._inputs import ConnectionStarted, Input, ensure_aware
+from ._policy import DEFAULT_POLICY, Policy
+from ._record import Connection
+from ._table import RULES, TIME_RULES, Rule, rules_for
+from ._vocabulary import Effect, InactiveReason, Reason, Status
+
+__all__ = ["Decision", "apply", "deadlines", "settle", "start", "status_at"]
+
+
+@frozen
+class Decision:
+    """What the core decided about one input.
+
+    Attributes:
+        record: the new record (the same record when refused).
+        accepted: whether the input was applied.
+        reason: why it was refused; ``None`` when accepted.
+        effects: what the shell must do now, in order (commands only).
+        detail: a human sentence about a refusal; never holds a secret.
+    """
+
+    record: Connection
+    accepted: bool
+    reason: Reason | None = None
+    effects: tuple[Effect, ...] = ()
+    detail: str = ""
+
+
+def start(event: ConnectionStarted, policy: Policy = DEFAULT_POLICY) -> Connection:
+    """Create the record of a connection whose user has just consented (R1, R8).
+
+    Raises:
+        UnknownRegionError: the event names a region the policy does not know.
+    """
+    policy.region(event.region)
+    return Connection(
+        region=event.region,
+        scopes=event.scopes,
+        offline_access="offline_access" in event.scopes,
+        status=Status.AUTHORIZATION_REQUIRED,
+        started_at=event.at,
+        consent_started_at=event.at,
+        last_input_at=event.at,
+    )
+
+
+def _next_time_rule(record: Connection, now: datetime, policy: Policy) -> Rule | None:
+    due: list[tuple[datetime, int, Rule]] = []
+    for order, row in enumerate(TIME_RULES):
+        if row.source is not record.status or row.clock is None:
+            continue
+        moment = CLOCKS[row.clock](record, policy)
+        if moment is not None and now >= moment:
+            due.append((moment, order, row))
+    return min(due, key=lambda item: item[:2])[2] if due else None
+
+
+def settle(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY) -> Connection:
+    """The record with every time row that has fired by ``now`` applied.
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no UTC offset.
+    """
+    ensure_aware("now", now)
+    while (row := _next_time_rule(record, now, policy)) is not None:
+        record = evolve(record, status=row.dest, inactive_reason=row.reason)
+    return record
+
+
+def status_at(
+    record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY
+) -> tuple[Status, InactiveReason | None]:
+    """The status of a connection at ``now`` and, when inactive, why.
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no UTC offset.
+    """
+    settled = settle(record, now, policy)
+    return settled.status, settled.inactive_reason
+
+
+def deadlines(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY) -> Deadlines:
+    """The deadlines that apply at ``now`` (``None`` where a clock does not apply).
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no UTC offset.
+    """
+    return deadlines_of(settle(record, now, policy), policy)
+
+
+def _refuse(record: Connection, reason: Reason, detail: str) -> Decision:
+    return Decision(record=record, accepted=False, reason=reason, detail=detail)
+
+
+def _status_refusal(
+    record: Connection, settled: Connection, input: Input, policy: Policy
+) -> Decision:
+    # The table has no row for this input in this status. When a time row moved the
+    # record out of a status that had one, that time row is the better reason.
+    for row in TIME_RULES:
+        if (row.dest, row.reason) != (settled.status, settled.inactive_reason):
+            continue
+        moment = CLOCKS[row.clock](settled, policy) if row.clock else None
+        if moment is not None and input.at >= moment and (row.source, input.TYPE) in RULES:
+            return _refuse(record, Reason(row.input), f"{input.TYPE}: {row.input}")
+    if settled.inactive_reason is InactiveReason.REVOKED:
+        return _refuse(record, Reason.REVOKED, f"{input.TYPE}: the connection was revoked")
+    sources = {row.source for row in rules_for(input.TYPE)}
+    reason = Reason.NOT_ACTIVE if sources == {Status.ACTIVE} else Reason.NOT_ALLOWED_IN_STATUS
+    return _refuse(record, reason, f"can't handle {input.TYPE} when status={settled.status}")
+
+
+def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> Decision:
+    """Decide one input against a record.
+
+    Args:
+        record: the connection as it is.
+        input: an event or a command, with its time.
+        policy: the durations and region table to decide by.
+
+    Returns:
+        The decision. A refused input leaves ``decision.record is record``.
+
+    Raises:
+        MalformedInputError: ``input`` is not an input.
+    """
+    if not isinstance(input, Input) or not input.TYPE:
+        raise MalformedInputError(f"not a lifecycle input: {type(input).__name__}")
+    if input.at < record.last_input_at:
+        return _refuse(
+            record,
+            Reason.CLOCK_WENT_BACKWARDS,
+            f"{input.TYPE} at {input.at.isoformat()} is before the last input "
+            f"at {record.last_input_at.isoformat()}",
+        )
+    settled = settle(record, input.at, policy)
+    row = RULES.get((settled.status, input.TYPE))
+    if row is None:
+        return _status_refusal(record, settled, input, policy)
+    for name in row.guards:
+        reason = GUARDS[name].check(settled, input, policy)
+        if reason is not None:
+            return _refuse(record, reason, f"{input.TYPE}: {GUARDS[name].label} fails")
+    effects = row.effects
+    changes: dict[str, Any] = {}
+    if row.refresh_first:
+        if access_expired(settled, input):
+            effects = (Effect.REFRESH_TOKEN, *effects)
+            changes = EVOLVE[input.TYPE](settled, input)
+    elif input.TYPE in EVOLVE:
+        changes = EVOLVE[input.TYPE](settled, input)
+    reason_after = row.reason or (settled.inactive_reason if row.dest is Status.INACTIVE else None)
+    new = evolve(
+        settled,
+        status=row.dest,
+        inactive_reason=reason_after,
+        last_input_at=input.at,
+        **changes,
+    )
+    return Decision(record=new, accepted=True, effects=effects)

@@ -1,0 +1,48 @@
+"""The core's errors: one family, each a subclass of the builtin that fits."""
+
+from __future__ import annotations
+
+__all__ = [
+    "LifecycleError",
+    "MalformedInputError",
+    "NaiveDatetimeError",
+    "TableError",
+    "UnknownRegionError",
+    "UnsupportedSchemaVersionError",
+]
+
+
+class LifecycleError(Exception):
+    """Base class of every error the core raises."""
+
+
+class MalformedInputError(LifecycleError, ValueError):
+    """An input or record cannot be built from what was given."""
+
+
+class NaiveDatetimeError(MalformedInputError):
+    """A timestamp has no UTC offset: the core cannot order it against the clocks."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} must be timezone-aware (give an offset, e.g. +00:00)")
+        self.field = field
+
+
+class UnknownRegionError(MalformedInputError):
+    """A region that the policy table does not name."""
+
+    def __init__(self, region: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"unknown region {region!r}; known regions: {', '.join(known)}")
+        self.region = region
+
+
+class UnsupportedSchemaVersionError(MalformedInputError):
+    """A persisted form written by a schema this version cannot read."""
+
+    def __init__(self, found: object, supported: int) -> None:
+        super().__init__(f"schema_version {found!r} is not supported (this reads {supported})")
+        self.found = found
+
+
+class TableError(LifecycleError, RuntimeError):
+    """The transition table contradicts itself; raised at import, never at run time."""

@@ -1,0 +1,304 @@
+"""The inputs: events (facts the shell reports) and commands (intents the core checks).
+
+Each is a small frozen class whose ``TYPE`` is its name in JSON and in the transition
+table. Every input carries ``at``, a timezone-aware time: the core never reads a clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from attrs import field, frozen
+
+from ._errors import MalformedInputError, NaiveDatetimeError
+from ._secret import Secret
+from ._vocabulary import Kind
+
+__all__ = [
+    "COMMANDS",
+    "EVENTS",
+    "INPUT_TYPES",
+    "KNOWN_SCOPES",
+    "AccessDenied",
+    "CodeExchanged",
+    "CodeRejected",
+    "ConnectionStarted",
+    "ConsentReconfirmed",
+    "ExchangeCode",
+    "Extend",
+    "ExtensionGranted",
+    "ExtensionNeedsAuthentication",
+    "FetchData",
+    "Input",
+    "LinkIssued",
+    "Refresh",
+    "RefreshRejected",
+    "ReminderSent",
+    "Revoke",
+    "Revoked",
+    "Tick",
+    "TokenRefreshed",
+    "UserAuthorised",
+    "UserDenied",
+    "ensure_aware",
+]
+
+# R1: the scopes TrueLayer's Data API knows.
+KNOWN_SCOPES = frozenset(
+    {
+        "info",
+        "accounts",
+        "balance",
+        "cards",
+        "transactions",
+        "direct_debits",
+        "standing_orders",
+        "offline_access",
+    }
+)
+
+
+def ensure_aware(name: str, value: datetime) -> datetime:
+    """Return ``value`` if it carries a UTC offset.
+
+    Raises:
+        NaiveDatetimeError: it does not.
+    """
+    if not isinstance(value, datetime):
+        raise MalformedInputError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(name)
+    return value
+
+
+def _aware(instance: object, attribute: Any, value: datetime) -> None:
+    ensure_aware(attribute.name, value)
+
+
+def _seconds(instance: object, attribute: Any, value: int) -> None:
+    # bool is an int in Python; "expires_in": true is malformed all the same.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedInputError(f"{attribute.name} must be a whole number of seconds >= 0")
+
+
+def _scopes(instance: object, attribute: Any, value: tuple[str, ...]) -> None:
+    unknown = sorted(set(value) - KNOWN_SCOPES)
+    if unknown:
+        raise MalformedInputError(f"unknown scopes: {', '.join(unknown)}")
+    if not value:
+        raise MalformedInputError("scopes must name at least one scope")
+
+
+def _text(instance: object, attribute: Any, value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise MalformedInputError(f"{attribute.name} must be a non-empty string")
+
+
+def _secret(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None and (not isinstance(value, Secret) or not value.reveal()):
+        raise MalformedInputError(f"{attribute.name} must not be empty")
+
+
+@frozen
+class Input:
+    """What every input has: the time it happened or was asked for."""
+
+    TYPE: ClassVar[str] = ""
+    KIND: ClassVar[Kind] = Kind.EVENT
+    at: datetime = field(validator=_aware)
+
+
+@frozen
+class ConnectionStarted(Input):
+    """The user consented to share data: the connection exists (consent clock, R8)."""
+
+    TYPE = "connection_started"
+    region: str = field(kw_only=True, validator=_text)
+    scopes: tuple[str, ...] = field(kw_only=True, converter=tuple, validator=_scopes)
+
+
+@frozen
+class LinkIssued(Input):
+    """An auth link was made: its single-use ``state`` and PKCE verifier (R1, R14)."""
+
+    TYPE = "link_issued"
+    state: Secret = field(kw_only=True, validator=_secret)
+    code_verifier: Secret | None = field(default=None, kw_only=True, validator=_secret)
+
+
+@frozen
+class UserAuthorised(Input):
+    """The user came back with a code (R2); the code clock starts (R3)."""
+
+    TYPE = "user_authorised"
+    code: Secret = field(kw_only=True, validator=_secret)
+    state: Secret | None = field(default=None, kw_only=True)
+
+
+@frozen
+class UserDenied(Input):
+    """The user came back with an error, e.g. ``access_denied`` (R2)."""
+
+    TYPE = "user_denied"
+    error: str = field(kw_only=True, validator=_text)
+    state: Secret | None = field(default=None, kw_only=True)
+
+
+@frozen
+class ExchangeCode(Input):
+    """Ask to exchange the code for tokens (R3, R4)."""
+
+    TYPE = "exchange_code"
+    KIND = Kind.COMMAND
+
+
+@frozen
+class CodeExchanged(Input):
+    """The token endpoint answered the exchange (R4)."""
+
+    TYPE = "code_exchanged"
+    expires_in: int = field(kw_only=True, validator=_seconds)
+    refresh_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
+    access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
+
+
+@frozen
+class CodeRejected(Input):
+    """The token endpoint refused the code (R3, R13)."""
+
+    TYPE = "code_rejected"
+    error: str = field(kw_only=True, validator=_text)
+
+
+@frozen
+class Refresh(Input):
+    """Ask for a new access token (R6)."""
+
+    TYPE = "refresh"
+    KIND = Kind.COMMAND
+
+
+@frozen
+class TokenRefreshed(Input):
+    """The token endpoint answered a refresh (R5, R6)."""
+
+    TYPE = "token_refreshed"
+    expires_in: int = field(kw_only=True, validator=_seconds)
+    refresh_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
+    access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
+
+
+@frozen
+class RefreshRejected(Input):
+    """The token endpoint refused the refresh token: ``invalid_grant`` (R6)."""
+
+    TYPE = "refresh_rejected"
+    error: str = field(kw_only=True, validator=_text)
+
+
+@frozen
+class ConsentReconfirmed(Input):
+    """The user reconfirmed consent in the app (R9); ``evidence`` says how."""
+
+    TYPE = "consent_reconfirmed"
+    evidence: str = field(kw_only=True, validator=_text)
+
+
+@frozen
+class Extend(Input):
+    """Ask to extend the connection (R9)."""
+
+    TYPE = "extend"
+    KIND = Kind.COMMAND
+
+
+@frozen
+class ExtensionGranted(Input):
+    """Extend answered ``no_action_needed`` with new tokens (R9)."""
+
+    TYPE = "extension_granted"
+    expires_in: int = field(kw_only=True, validator=_seconds)
+    refresh_token: Secret = field(kw_only=True, validator=_secret)
+    access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
+
+
+@frozen
+class ExtensionNeedsAuthentication(Input):
+    """Extend answered ``authentication_needed`` with a link for the user (R9)."""
+
+    TYPE = "extension_needs_authentication"
+    user_input_link: str = field(kw_only=True, validator=_text)
+
+
+@frozen
+class FetchData(Input):
+    """Ask to read data (R11)."""
+
+    TYPE = "fetch_data"
+    KIND = Kind.COMMAND
+
+
+@frozen
+class AccessDenied(Input):
+    """A data call answered 403 ``access_denied`` (R11)."""
+
+    TYPE = "access_denied"
+
+
+@frozen
+class Revoke(Input):
+    """Ask to delete the connection (R12)."""
+
+    TYPE = "revoke"
+    KIND = Kind.COMMAND
+
+
+@frozen
+class Revoked(Input):
+    """The connection was deleted (R12)."""
+
+    TYPE = "revoked"
+
+
+@frozen
+class ReminderSent(Input):
+    """The shell reminded the user to reconfirm consent; silences that reminder."""
+
+    TYPE = "reminder_sent"
+
+
+@frozen
+class Tick(Input):
+    """Only time passes."""
+
+    TYPE = "tick"
+
+
+INPUT_TYPES: dict[str, type[Input]] = {
+    cls.TYPE: cls
+    for cls in (
+        ConnectionStarted,
+        LinkIssued,
+        UserAuthorised,
+        UserDenied,
+        ExchangeCode,
+        CodeExchanged,
+        CodeRejected,
+        Refresh,
+        TokenRefreshed,
+        RefreshRejected,
+        ConsentReconfirmed,
+        Extend,
+        ExtensionGranted,
+        ExtensionNeedsAuthentication,
+        FetchData,
+        AccessDenied,
+        Revoke,
+        Revoked,
+        ReminderSent,
+        Tick,
+    )
+}
+COMMANDS = frozenset(name for name, cls in INPUT_TYPES.items() if cls.KIND is Kind.COMMAND)
+EVENTS = frozenset(INPUT_TYPES) - COMMANDS

@@ -1,0 +1,114 @@
+"""The region policy table (R7) and every duration the rules use, as settings.
+
+Facts that DOMAIN.md marks *unconfirmed* are settings too, with the documented default,
+so that a service can correct them without a release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from types import MappingProxyType
+
+from attrs import field, frozen
+
+from ._errors import UnknownRegionError
+
+__all__ = ["DEFAULT_POLICY", "DEFAULT_REGIONS", "Policy", "RegionPolicy"]
+
+
+@frozen
+class RegionPolicy:
+    """How long a connection lives in one region, and whether it can be extended (R7).
+
+    Attributes:
+        lifetime_offline: consent lifetime when ``offline_access`` was granted.
+        lifetime_online: lifetime without ``offline_access``.
+        extendable: whether ``/connections/extend`` applies (R9: UK only).
+        note: where the numbers come from, shown in the docs.
+    """
+
+    lifetime_offline: timedelta
+    lifetime_online: timedelta
+    extendable: bool
+    note: str = ""
+
+    def lifetime(self, offline_access: bool) -> timedelta:
+        """The consent lifetime for a connection with or without ``offline_access``."""
+        return self.lifetime_offline if offline_access else self.lifetime_online
+
+
+DEFAULT_REGIONS: Mapping[str, RegionPolicy] = MappingProxyType(
+    {
+        "uk": RegionPolicy(
+            timedelta(days=90),
+            timedelta(minutes=60),
+            extendable=True,
+            note="consent reconfirmed at least every 90 days (FCA, 2022)",
+        ),
+        "au": RegionPolicy(
+            timedelta(days=365),
+            timedelta(hours=24),
+            extendable=False,
+            note="CDR; the guide's second row",
+        ),
+        "eu": RegionPolicy(
+            timedelta(days=90),
+            timedelta(minutes=60),
+            extendable=False,
+            note="90 days 'usually'; 60 minutes without offline_access is unconfirmed",
+        ),
+    }
+)
+
+
+def _longest_first(offsets: Iterable[timedelta]) -> tuple[timedelta, ...]:
+    return tuple(sorted(offsets, reverse=True))
+
+
+def _frozen_mapping(value: Mapping[str, RegionPolicy]) -> Mapping[str, RegionPolicy]:
+    return MappingProxyType(dict(value))
+
+
+@frozen
+class Policy:
+    """Every number the rules use. Pass a changed copy (``attrs.evolve``) to adjust one.
+
+    Attributes:
+        regions: the R7 table.
+        code_lifetime: R3, a code is invalid once this has passed since it was issued.
+        refresh_first_use_window: R6, a refresh token must be used within this.
+        extend_window: R9, extension stays possible this long after consent expiry.
+        refresh_leeway: the agenda refreshes an access token this long before it expires.
+        keep_alive_margin: the agenda uses a fresh refresh token this long before day 30.
+        reminder_offsets: the agenda reminds the user this long before consent expiry.
+        request_timeout: a request the core asked for counts as in flight this long.
+    """
+
+    regions: Mapping[str, RegionPolicy] = field(
+        default=DEFAULT_REGIONS, converter=_frozen_mapping, eq=False
+    )
+    code_lifetime: timedelta = timedelta(minutes=5)
+    refresh_first_use_window: timedelta = timedelta(days=30)
+    extend_window: timedelta = timedelta(days=90)
+    refresh_leeway: timedelta = timedelta(minutes=5)
+    keep_alive_margin: timedelta = timedelta(days=1)
+    reminder_offsets: tuple[timedelta, ...] = field(
+        default=(timedelta(days=14), timedelta(days=7), timedelta(days=1)),
+        converter=_longest_first,
+    )
+    request_timeout: timedelta = timedelta(minutes=2)
+
+    def region(self, name: str) -> RegionPolicy:
+        """The policy of one region.
+
+        Raises:
+            UnknownRegionError: the table does not name that region.
+        """
+        try:
+            return self.regions[name]
+        except KeyError:
+            raise UnknownRegionError(name, tuple(sorted(self.regions))) from None
+
+
+DEFAULT_POLICY = Policy()

@@ -1,0 +1,69 @@
+"""The connection record: everything the core knows about one connection.
+
+The record holds facts (when things happened, which tokens exist); the status *at a
+time* is derived from it (``status_at``), never stored by an adapter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import frozen
+
+from ._secret import Secret
+from ._vocabulary import Effect, InactiveReason, Status
+
+__all__ = ["SECRET_FIELDS", "Connection", "Reconfirmation"]
+
+# The fields of a record (and of its JSON form) that hold secrets: stores encrypt these.
+SECRET_FIELDS = ("state", "code_verifier", "code", "access_token", "refresh_token")
+
+
+@frozen
+class Reconfirmation:
+    """Evidence that the user reconfirmed consent (R9): when, and how."""
+
+    at: datetime
+    evidence: str
+
+
+@frozen
+class Connection:
+    """One connection's record. Frozen; every change is a new record.
+
+    Attributes:
+        region: a key of the policy's region table (R7).
+        scopes: the scopes asked for on the link (R1).
+        offline_access: asked for, until the exchange says whether it was granted (R4).
+        status: the status as of ``last_input_at``; use ``status_at`` for any other time.
+        inactive_reason: set iff ``status`` is ``inactive``.
+        started_at: when the connection started (``connection_started``).
+        consent_started_at: start of the consent clock: start, extension or re-auth (R8).
+        last_input_at: the time of the last input applied; inputs never go back in time.
+    """
+
+    region: str
+    scopes: tuple[str, ...]
+    offline_access: bool
+    status: Status
+    started_at: datetime
+    consent_started_at: datetime
+    last_input_at: datetime
+    inactive_reason: InactiveReason | None = None
+    state: Secret | None = None
+    code_verifier: Secret | None = None
+    code: Secret | None = None
+    code_received_at: datetime | None = None
+    code_used: bool = False
+    access_token: Secret | None = None
+    access_expires_at: datetime | None = None
+    refresh_token: Secret | None = None
+    refresh_received_at: datetime | None = None
+    refresh_used: bool = False
+    reconfirmation: Reconfirmation | None = None
+    reauthenticating: bool = False
+    user_input_link: str | None = None
+    pending: Effect | None = None
+    pending_since: datetime | None = None
+    last_reminder_at: datetime | None = None
+    last_error: str | None = None

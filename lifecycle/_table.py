@@ -1,0 +1,179 @@
+"""The transition table: everything that affects the state machine lives here.
+
+Theory of operation. A connection is in one of four statuses. Each row says: in status
+``source``, the input ``input`` (an event, a command, or the passing of time) leads to
+status ``dest`` (with ``reason`` when that is ``inactive``), provided every guard passes;
+a command's row names the effects the shell must perform. A ``source`` of ``None`` is
+the connection before it exists.
+
+Time rows (``Kind.TIME``) are not fed in: they fire by themselves once their ``clock``
+has run out, and are applied ("settled") before any input at a later time is looked at.
+
+Everything else is derived from this table: the runtime lookup (``RULES``), the
+``transitions`` machine (``lifecycle._machine``), the diagrams and the docs tables.
+Nothing about statuses is decided outside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from attrs import frozen
+
+from ._clocks import CLOCKS
+from ._errors import TableError
+from ._guards import GUARDS
+from ._inputs import INPUT_TYPES
+from ._vocabulary import Effect, InactiveReason, Kind, Status
+
+__all__ = ["RULES", "TABLE", "TIME_RULES", "Rule", "rules_for"]
+
+AR, AZ, AC, IN = (
+    Status.AUTHORIZATION_REQUIRED,
+    Status.AUTHORIZED,
+    Status.ACTIVE,
+    Status.INACTIVE,
+)
+E, C, T = Kind.EVENT, Kind.COMMAND, Kind.TIME
+
+
+@frozen
+class Rule:
+    """One row of the table.
+
+    Attributes:
+        input: the input's ``TYPE`` (for time rows, the name of what happens).
+        kind: event, command or time.
+        source: the status the row applies in; ``None`` before the connection exists.
+        dest: the status after.
+        reason: the inactive reason set, for rows into ``inactive`` that set one.
+        guards: names in ``GUARDS``, checked in order; the first to fail refuses.
+        effects: what the shell must do when the command is accepted.
+        refresh_first: prepend a refresh when the access token has expired (R11).
+        clock: for time rows, the name in ``CLOCKS`` whose running out fires the row.
+        rule: the DOMAIN.md rule that the row implements.
+    """
+
+    input: str
+    kind: Kind
+    source: Status | None
+    dest: Status
+    reason: InactiveReason | None = None
+    guards: tuple[str, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    refresh_first: bool = False
+    clock: str | None = None
+    rule: str = ""
+
+
+TABLE: tuple[Rule, ...] = (
+    Rule("connection_started", E, None, AR, rule="R1"),
+    Rule("link_issued", E, AR, AR, rule="R14"),
+    Rule("user_authorised", E, AR, AZ, guards=("state_matches",), rule="R2"),
+    Rule("user_denied", E, AR, AR, guards=("state_matches",), rule="R2"),
+    Rule(
+        "exchange_code", C, AZ, AZ,
+        guards=("code_unused", "nothing_in_flight"),
+        effects=(Effect.EXCHANGE_CODE,), rule="R3",
+    ),
+    Rule("code_exchanged", E, AZ, AC, rule="R4"),
+    Rule("code_rejected", E, AZ, AR, rule="R3"),
+    Rule("code_expired", T, AZ, AR, clock="code_expires_at", rule="R3"),
+    Rule(
+        "refresh", C, AC, AC,
+        guards=("offline_access", "refresh_token_alive", "nothing_in_flight"),
+        effects=(Effect.REFRESH_TOKEN,), rule="R6",
+    ),
+    Rule("token_refreshed", E, AC, AC, rule="R5"),
+    Rule("refresh_rejected", E, AC, IN, InactiveReason.REFRESH_REJECTED, rule="R6"),
+    Rule("consent_reconfirmed", E, AC, AC, rule="R9"),
+    Rule("consent_reconfirmed", E, IN, IN, guards=("not_revoked",), rule="R9"),
+    Rule(
+        "extend", C, AC, AC,
+        guards=("region_extendable", "offline_access", "consent_reconfirmed",
+                "nothing_in_flight"),
+        effects=(Effect.EXTEND_CONNECTION,), rule="R9",
+    ),
+    Rule(
+        "extend", C, IN, IN,
+        guards=("not_revoked", "region_extendable", "offline_access",
+                "consent_reconfirmed", "within_extend_window", "nothing_in_flight"),
+        effects=(Effect.EXTEND_CONNECTION,), rule="R9",
+    ),
+    Rule("extension_granted", E, AC, AC, rule="R9"),
+    Rule("extension_granted", E, IN, AC, guards=("not_revoked",), rule="R9"),
+    Rule("extension_needs_authentication", E, AC, AR, rule="R9"),
+    Rule(
+        "extension_needs_authentication", E, IN, AR, guards=("not_revoked",), rule="R9"
+    ),
+    Rule(
+        "fetch_data", C, AC, AC,
+        guards=("access_usable", "refresh_not_in_flight"),
+        effects=(Effect.FETCH_DATA,), refresh_first=True, rule="R11",
+    ),
+    Rule("access_denied", E, AC, IN, InactiveReason.ACCESS_DENIED, rule="R11"),
+    Rule(
+        "revoke", C, AC, AC, guards=("nothing_in_flight",),
+        effects=(Effect.DELETE_CONNECTION,), rule="R12",
+    ),
+    Rule(
+        "revoke", C, IN, IN, guards=("not_revoked", "nothing_in_flight"),
+        effects=(Effect.DELETE_CONNECTION,), rule="R12",
+    ),
+    Rule("revoked", E, AC, IN, InactiveReason.REVOKED, rule="R12"),
+    Rule("revoked", E, IN, IN, InactiveReason.REVOKED, rule="R12"),
+    Rule("reminder_sent", E, AC, AC, rule="R9"),
+    Rule("tick", E, AR, AR),
+    Rule("tick", E, AZ, AZ),
+    Rule("tick", E, AC, AC),
+    Rule("tick", E, IN, IN),
+    Rule(
+        "consent_expired", T, AC, IN, InactiveReason.CONSENT_EXPIRED,
+        clock="consent_expires_at", rule="R8",
+    ),
+    Rule(
+        "refresh_token_lapsed", T, AC, IN, InactiveReason.REFRESH_TOKEN_LAPSED,
+        clock="refresh_lapses_at", rule="R6",
+    ),
+)  # fmt: skip
+
+
+def _validate(table: tuple[Rule, ...]) -> None:
+    """Raise ``TableError`` at import when the table contradicts itself."""
+    seen: set[tuple[Status | None, str]] = set()
+    for row in table:
+        key = (row.source, row.input)
+        if key in seen:
+            raise TableError(f"two rows for {row.input!r} in {row.source}: keep one")
+        seen.add(key)
+        if row.kind is Kind.TIME:
+            if row.clock not in CLOCKS:
+                raise TableError(f"time row {row.input!r} names no known clock")
+        elif row.input not in INPUT_TYPES or INPUT_TYPES[row.input].KIND is not row.kind:
+            raise TableError(f"row {row.input!r} is not a known {row.kind} input")
+        entering = row.dest is IN and row.source is not IN
+        if entering != (row.reason is not None) and not (row.dest is IN and row.reason):
+            raise TableError(f"row {row.input!r}: set a reason iff the row enters inactive")
+        if row.effects and row.kind is not Kind.COMMAND:
+            raise TableError(f"row {row.input!r}: only commands have effects")
+        unknown = [name for name in row.guards if name not in GUARDS]
+        if unknown:
+            raise TableError(f"row {row.input!r} names unknown guards {unknown}")
+    missing = set(INPUT_TYPES) - {row.input for row in table}
+    if missing:
+        raise TableError(f"inputs without a row: {sorted(missing)}")
+
+
+_validate(TABLE)
+
+# The hot path: one dict lookup per input.
+RULES: Mapping[tuple[Status | None, str], Rule] = MappingProxyType(
+    {(row.source, row.input): row for row in TABLE if row.kind is not Kind.TIME}
+)
+TIME_RULES: tuple[Rule, ...] = tuple(row for row in TABLE if row.kind is Kind.TIME)
+
+
+def rules_for(input_type: str) -> tuple[Rule, ...]:
+    """Every row that answers one input, in table order."""
+    return tuple(row for row in TABLE if row.input == input_type)
