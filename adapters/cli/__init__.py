@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-
 from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
