@@ -1,0 +1,69 @@
+"""The sandbox clock: the only time the sandbox's rules read, controlled by the tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+__all__ = ["SandboxClock"]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the sandbox clock only takes timezone-aware datetimes")
+    return value
+
+
+class SandboxClock:
+    """A thread-safe clock that stands still (or ticks with real time) until moved.
+
+    Every rule of the sandbox (code age R3, token expiry R5, first use R6, lifetime R7/R8,
+    extend window R9) reads ``now()`` from here, so a test crosses a boundary by moving
+    the clock instead of sleeping.
+    """
+
+    def __init__(self, start: datetime, *, ticks: bool = False) -> None:
+        """Create a clock showing ``start``.
+
+        Args:
+            start: the first reading; must be timezone-aware.
+            ticks: also follow real elapsed time (monotonic) after ``start``.
+
+        Raises:
+            ValueError: ``start`` is naive.
+        """
+        self._lock = threading.Lock()
+        self._base = _aware(start)
+        self._ticks = ticks
+        self._mono = time.monotonic()
+
+    def now(self) -> datetime:
+        """The sandbox's current time."""
+        with self._lock:
+            if not self._ticks:
+                return self._base
+            return self._base + timedelta(seconds=time.monotonic() - self._mono)
+
+    def set(self, value: datetime) -> datetime:
+        """Jump to ``value`` (backwards too) and return it.
+
+        Raises:
+            ValueError: ``value`` is naive.
+        """
+        with self._lock:
+            self._base = _aware(value)
+            self._mono = time.monotonic()
+            return self._base
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock by ``delta`` and return the new time."""
+        with self._lock:
+            if self._ticks:
+                self._base += timedelta(seconds=time.monotonic() - self._mono)
+                self._mono = time.monotonic()
+            self._base += delta
+            return self._base
+
+    def __repr__(self) -> str:
+        return f"SandboxClock(now={self.now().isoformat()!r}, ticks={self._ticks})"
