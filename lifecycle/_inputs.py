@@ -6,6 +6,7 @@ table. Every input carries ``at``, a timezone-aware time: the core never reads a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -82,6 +83,12 @@ def _seconds(instance: object, attribute: Any, value: int) -> None:
         raise MalformedInputError(f"{attribute.name} must be a whole number of seconds >= 0")
 
 
+def _as_scopes(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise MalformedInputError("scopes must be a list of scope names, not one string")
+    return tuple(value)
+
+
 def _scopes(instance: object, attribute: Any, value: tuple[str, ...]) -> None:
     unknown = sorted(set(value) - KNOWN_SCOPES)
     if unknown:
@@ -115,7 +122,7 @@ class ConnectionStarted(Input):
 
     TYPE = "connection_started"
     region: str = field(kw_only=True, validator=_text)
-    scopes: tuple[str, ...] = field(kw_only=True, converter=tuple, validator=_scopes)
+    scopes: tuple[str, ...] = field(kw_only=True, converter=_as_scopes, validator=_scopes)
 
 
 @frozen

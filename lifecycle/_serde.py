@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from cattrs import Converter, transform_error
@@ -77,9 +77,24 @@ converter.register_unstructure_hook(datetime, datetime.isoformat)
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(Secret, Secret.reveal)
 converter.register_structure_hook(Secret, _structure_secret)
+
+
+def _structure_enum(value: object, cls: type[Enum]) -> Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        known = ", ".join(str(member.value) for member in cls)
+        raise MalformedInputError(
+            f"{str(value)[:40]!r} is not a {cls.__name__} (one of: {known})"
+        ) from None
+
+
+# These dispatch on the class's MRO: StrEnum must be registered, or the str hook would
+# read a status as a plain string.
 converter.register_structure_hook(str, _structure_text)
 converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(StrEnum, _structure_enum)
 
 
 def _format(error: BaseException, cls: type | None) -> str:

@@ -1,0 +1,56 @@
+"""R11 and R12: data calls and revocation."""
+
+from __future__ import annotations
+
+import pytest
+from lifecycle_support import T0, H, M, S, active, inactive, must, sample_input, started
+
+import lifecycle as core
+from lifecycle import Effect, InactiveReason, Reason, Status
+
+
+def test_fetching_data_is_refused_unless_active() -> None:
+    decision = core.apply(started(), core.FetchData(T0 + S))
+    assert (decision.accepted, decision.reason) == (False, Reason.NOT_ACTIVE)
+
+
+def test_a_403_access_denied_makes_the_connection_inactive() -> None:
+    record = must(active(), core.AccessDenied(T0 + M))
+    assert core.status_at(record, T0 + M) == (Status.INACTIVE, InactiveReason.ACCESS_DENIED)
+
+
+def test_revoke_asks_the_shell_to_delete_the_connection() -> None:
+    decision = core.apply(active(), core.Revoke(T0 + M))
+    assert decision.effects == (Effect.DELETE_CONNECTION,)
+
+
+def test_revoked_drops_the_tokens() -> None:
+    record = must(active(), core.Revoked(T0 + M))
+    assert record.inactive_reason is InactiveReason.REVOKED
+    assert record.access_token is None and record.refresh_token is None
+
+
+@pytest.mark.parametrize("kind", sorted(set(core.INPUT_TYPES) - {"tick", "revoked"}))
+def test_nothing_but_a_tick_is_accepted_after_revocation(kind: str) -> None:
+    record = inactive(InactiveReason.REVOKED)
+    decision = core.apply(record, sample_input(kind, T0 + 2 * H))
+    assert not decision.accepted
+    assert decision.record is record
+
+
+def test_an_input_older_than_the_last_one_is_refused_as_the_clock_going_backwards() -> None:
+    record = active()
+    decision = core.apply(record, core.Tick(T0))
+    assert (decision.accepted, decision.reason) == (False, Reason.CLOCK_WENT_BACKWARDS)
+    assert decision.record is record
+    assert "before the last input" in decision.detail
+
+
+def test_a_naive_now_is_a_clear_error() -> None:
+    with pytest.raises(core.NaiveDatetimeError):
+        core.status_at(active(), T0.replace(tzinfo=None))
+
+
+def test_apply_refuses_what_is_not_an_input() -> None:
+    with pytest.raises(core.MalformedInputError):
+        core.apply(active(), "tick")  # type: ignore[arg-type]
