@@ -1,0 +1,61 @@
+"""Durable stores for connection records: memory, SQLite and PostgreSQL.
+
+All three keep the ``Store`` contract (``adapters.stores._protocol``): a record per
+connection with a version for compare-and-set commits, an append-only history of every
+input decided, and leases that share due connections out among workers. The durable
+stores encrypt every secret field at rest with a ``Keyring`` and refuse to start
+without one unless told ``plaintext=True``.
+
+Example:
+    from adapters.stores import Keyring, SqliteStore
+
+    with SqliteStore("lifecycle.db", keyring=Keyring.from_env()) as store:
+        stored = store.get("conn-1")
+"""
+
+from ._crypto import Keyring
+from ._errors import (
+    ConflictError,
+    ConnectionNotFound,
+    CorruptRecordError,
+    DecryptionError,
+    DuplicateConnection,
+    KeyringError,
+    LeaseError,
+    MissingDependencyError,
+    MissingKeyError,
+    ReencryptError,
+    SchemaError,
+    StoreError,
+    StoreUnavailableError,
+)
+from ._memory import MemoryStore
+from ._migrations import LATEST as SCHEMA_VERSION
+from ._postgres import PostgresStore
+from ._protocol import HistoryEntry, LeaseBatch, Store, StoredConnection
+from ._sqlite import SqliteStore
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ConflictError",
+    "ConnectionNotFound",
+    "CorruptRecordError",
+    "DecryptionError",
+    "DuplicateConnection",
+    "HistoryEntry",
+    "Keyring",
+    "KeyringError",
+    "LeaseBatch",
+    "LeaseError",
+    "MemoryStore",
+    "MissingDependencyError",
+    "MissingKeyError",
+    "PostgresStore",
+    "ReencryptError",
+    "SchemaError",
+    "SqliteStore",
+    "Store",
+    "StoreError",
+    "StoreUnavailableError",
+    "StoredConnection",
+]

@@ -1,0 +1,123 @@
+"""Schema migrations, in order; each store applies the missing ones in one transaction.
+
+A database records what it has in ``schema_migrations``. Migrations only ever append
+to this list (never edit a released one): a database written by any earlier version is
+upgraded in place when a store opens it. A database that is *newer* than this library
+is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from attrs import frozen
+
+from ._errors import SchemaError
+
+__all__ = ["LATEST", "MIGRATIONS", "Migration", "pending"]
+
+
+@frozen
+class Migration:
+    """One step of the schema, in both dialects."""
+
+    version: int
+    name: str
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "connections and their append-only history",
+        sqlite=(
+            """CREATE TABLE connections (
+                id TEXT PRIMARY KEY,
+                record TEXT NOT NULL,
+                status TEXT NOT NULL,
+                next_due TEXT,
+                version INTEGER NOT NULL,
+                key_id TEXT,
+                updated_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE history (
+                connection_id TEXT NOT NULL REFERENCES connections (id),
+                seq INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                input_type TEXT NOT NULL,
+                input TEXT NOT NULL,
+                accepted INTEGER NOT NULL,
+                reason TEXT,
+                effects TEXT NOT NULL,
+                status_after TEXT NOT NULL,
+                key_id TEXT,
+                recorded_at TEXT NOT NULL,
+                PRIMARY KEY (connection_id, seq)
+            )""",
+        ),
+        postgres=(
+            """CREATE TABLE connections (
+                id text PRIMARY KEY,
+                record jsonb NOT NULL,
+                status text NOT NULL,
+                next_due timestamptz,
+                version bigint NOT NULL,
+                key_id text,
+                updated_at timestamptz NOT NULL
+            )""",
+            """CREATE TABLE history (
+                connection_id text NOT NULL REFERENCES connections (id),
+                seq bigint NOT NULL,
+                at timestamptz NOT NULL,
+                input_type text NOT NULL,
+                input jsonb NOT NULL,
+                accepted boolean NOT NULL,
+                reason text,
+                effects jsonb NOT NULL,
+                status_after text NOT NULL,
+                key_id text,
+                recorded_at timestamptz NOT NULL,
+                PRIMARY KEY (connection_id, seq)
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "leases, and an index for the next due connections",
+        # Workers on several machines share the due connections through leases; the
+        # index keeps "the next N due" a range scan however many connections there are.
+        sqlite=(
+            "ALTER TABLE connections ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE connections ADD COLUMN lease_until TEXT",
+            "CREATE INDEX connections_next_due ON connections (next_due)",
+        ),
+        postgres=(
+            "ALTER TABLE connections ADD COLUMN lease_owner text,"
+            " ADD COLUMN lease_until timestamptz",
+            "CREATE INDEX connections_next_due ON connections (next_due)",
+        ),
+    ),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def pending(applied: Iterable[int], target: int | None = None) -> list[Migration]:
+    """The migrations to apply, in order, to go from ``applied`` to ``target``.
+
+    Raises:
+        SchemaError: the database is newer than this library, has a gap, or
+            ``target`` is not a known version.
+    """
+    done = sorted(set(applied))
+    goal = LATEST if target is None else target
+    if not 0 <= goal <= LATEST:
+        raise SchemaError(f"no schema version {goal}: this library knows 1..{LATEST}")
+    if done and done[-1] > LATEST:
+        raise SchemaError(
+            f"the database is at schema version {done[-1]}, newer than this library "
+            f"(which knows up to {LATEST}): upgrade truelayer-lifecycle"
+        )
+    if done != list(range(1, len(done) + 1)):
+        raise SchemaError(f"schema_migrations has a gap: {done}")
+    return [step for step in MIGRATIONS if len(done) < step.version <= goal]

@@ -1,0 +1,405 @@
+"""``PostgresStore``: one database shared by many machines (psycopg 3 and its pool).
+
+psycopg is an optional extra (``truelayer-lifecycle[postgres]``): it is imported when a
+store opens, never at import, and its absence is a ``MissingDependencyError`` saying
+what to install. Leasing uses ``FOR UPDATE SKIP LOCKED`` so that concurrent workers
+each take different due rows without waiting on one another; a commit's compare-and-set
+is an ``UPDATE ... WHERE version = %s`` that a concurrent winner makes match nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Self
+
+import lifecycle as core
+
+from ._base import BaseStore, Rows
+from ._codec import utc
+from ._crypto import Keyring
+from ._errors import (
+    ConflictError,
+    ConnectionNotFound,
+    DuplicateConnection,
+    LeaseError,
+    MissingDependencyError,
+    StoreError,
+    StoreUnavailableError,
+)
+from ._migrations import pending
+from ._protocol import HistoryEntry, LeaseBatch, StoredConnection
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["PostgresStore"]
+
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_GET = (
+    "SELECT id, record, status, version, key_id, lease_owner, lease_until, next_due"
+    " FROM connections WHERE id = %s"
+)
+# Pick the earliest due rows nobody holds (skipping rows another transaction is
+# leasing right now), then lease them, in one statement.
+_LEASE = (
+    "WITH picked AS (SELECT id FROM connections WHERE next_due <= %s"
+    " AND (lease_until IS NULL OR lease_until <= %s)"
+    " ORDER BY next_due, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE connections c SET lease_owner = %s, lease_until = %s"
+    " FROM picked WHERE c.id = picked.id RETURNING c.id, c.record, c.status, c.version,"
+    " c.key_id, c.lease_owner, c.lease_until, c.next_due"
+)
+
+
+def _driver() -> tuple[Any, Any]:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError as error:
+        raise MissingDependencyError(
+            "PostgresStore needs psycopg 3 and psycopg_pool: "
+            "pip install 'truelayer-lifecycle[postgres]'"
+        ) from error
+    return psycopg, psycopg_pool
+
+
+def _time(value: object) -> datetime | None:
+    return None if value is None else utc(value)  # type: ignore[arg-type]
+
+
+class PostgresStore(BaseStore):
+    """A store in a PostgreSQL schema, shared safely by any number of processes.
+
+    Args:
+        dsn: a libpq connection string or URI (it is never logged nor shown in errors).
+        keyring: the keys that encrypt secrets at rest.
+        plaintext: store secrets in clear instead (development only; logs a warning).
+        schema: the PostgreSQL schema holding the tables (created if missing).
+        clock: the time source for ``recorded_at`` and lease expiry (default: UTC now).
+        auto_migrate: bring the schema up to date on ``open``.
+        min_size: connections the pool keeps open.
+        max_size: connections the pool may open.
+        timeout: seconds to wait for the server or a free pooled connection.
+
+    Raises:
+        MissingKeyError: no keyring and not ``plaintext``.
+        ValueError: ``schema`` is not a plain lower-case identifier.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        keyring: Keyring | None = None,
+        plaintext: bool = False,
+        schema: str = "public",
+        clock: Callable[[], datetime] | None = None,
+        auto_migrate: bool = True,
+        min_size: int = 1,
+        max_size: int = 8,
+        timeout: float = 10.0,
+    ) -> None:
+        if not _SCHEMA.fullmatch(schema):
+            raise ValueError("schema must be a lower-case identifier: [a-z_][a-z0-9_]*")
+        super().__init__(keyring, plaintext, clock, auto_migrate, "PostgresStore")
+        self.schema = schema
+        self._dsn = dsn
+        self._sizes = (min_size, max_size)
+        self._timeout = timeout
+        self._pool: ConnectionPool[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresStore(schema={self.schema!r}, key_id={self._codec.key_id!r})"
+
+    # -- connections and transactions ------------------------------------------------
+
+    def _pool_ready(self) -> ConnectionPool[Any]:
+        with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            if self._pool is None:
+                psycopg, psycopg_pool = _driver()
+                pool = psycopg_pool.ConnectionPool(
+                    self._dsn,
+                    min_size=self._sizes[0],
+                    max_size=self._sizes[1],
+                    timeout=self._timeout,
+                    open=False,
+                    # Unqualified table names resolve in our schema, and only there.
+                    kwargs={
+                        "options": f"-c search_path={self.schema}",
+                        "row_factory": psycopg.rows.dict_row,
+                    },
+                )
+                try:
+                    pool.open(wait=True, timeout=self._timeout)
+                except psycopg_pool.PoolTimeout:
+                    pool.close()
+                    raise StoreUnavailableError(
+                        f"PostgreSQL did not answer within {self._timeout} s"
+                    ) from None
+                self._pool = pool
+            return self._pool
+
+    @contextmanager
+    def _transaction(self, migrating: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        if not migrating:
+            self._ready()
+        psycopg, psycopg_pool = _driver()
+        try:
+            # The pool commits when the block ends and rolls back when it raises.
+            with self._pool_ready().connection() as connection:
+                yield connection
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
+            first = str(error).strip().splitlines()[:1]
+            raise StoreUnavailableError(
+                f"PostgreSQL: {type(error).__name__}: {first[0] if first else ''}"
+            ) from None
+
+    def migrate(self, target: int | None = None) -> list[int]:
+        """Apply the missing migrations up to ``target`` (default: the latest).
+
+        An advisory lock serialises migrating processes, so many can start at once.
+
+        Returns:
+            The versions applied now.
+
+        Raises:
+            SchemaError: the database is newer than this library.
+            StoreUnavailableError: the server cannot be reached.
+        """
+        psycopg, _ = _driver()
+        with self._transaction(migrating=True) as connection:
+            connection.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"lifecycle:{self.schema}",)
+            )
+            connection.execute(
+                psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    psycopg.sql.Identifier(self.schema)
+                )
+            )
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                " name text NOT NULL, applied_at timestamptz NOT NULL)"
+            )
+            rows = connection.execute("SELECT version FROM schema_migrations").fetchall()
+            steps = pending([row["version"] for row in rows], target)
+            for step in steps:
+                for statement in step.postgres:
+                    connection.execute(statement)
+                connection.execute(
+                    "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                    (step.version, step.name, self._clock()),
+                )
+        return [step.version for step in steps]
+
+    def schema_version(self) -> int:
+        """The highest migration applied (0 for an empty schema)."""
+        with self._transaction(migrating=True) as connection:
+            row = connection.execute(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL AS present"
+            ).fetchone()
+            if not row or not row["present"]:
+                return 0
+            row = connection.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()
+        return int(row["v"] or 0) if row else 0
+
+    # -- the store ----------------------------------------------------------------------
+
+    def get(self, connection_id: str) -> StoredConnection:
+        """See ``Store.get``."""
+        with self._transaction() as connection:
+            row = connection.execute(
+                _GET, (connection_id,)
+            ).fetchone()
+        if row is None:
+            raise ConnectionNotFound(connection_id)
+        return self._stored(row, _time)
+
+    def _insert(
+        self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows, version: int
+    ) -> None:
+        psycopg, _ = _driver()
+        record = rows.record
+        assert record is not None
+        try:
+            with connection.transaction():  # a savepoint: a duplicate leaves nothing behind
+                connection.execute(
+                    "INSERT INTO connections (id, record, status, next_due, version, key_id,"
+                    " updated_at) VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s)",
+                    (connection_id, record.record, record.status, record.next_due, version,
+                     record.key_id, self._clock()),
+                )
+        except psycopg.errors.UniqueViolation:
+            raise DuplicateConnection(connection_id) from None
+        self._append(connection, connection_id, rows)
+
+    def _append(
+        self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows
+    ) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
+                " reason, effects, status_after, key_id, recorded_at)"
+                " VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s)",
+                [
+                    (connection_id, h.seq, h.at, h.input_type, h.input, h.accepted, h.reason,
+                     h.effects, h.status_after, h.key_id, h.recorded_at)
+                    for h in rows.history
+                ],
+            )
+
+    def create(
+        self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
+    ) -> StoredConnection:
+        """See ``Store.create``."""
+        rows = self._created(connection_id, record, started)
+        with self._transaction() as connection:
+            self._insert(connection, connection_id, rows, 1)
+        return StoredConnection(connection_id, record, 1)
+
+    def restore(self, item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
+        """See ``Store.restore``."""
+        rows = self._restored(item, history)
+        with self._transaction() as connection:
+            self._insert(connection, item.connection_id, rows, item.version)
+
+    def commit(
+        self,
+        connection_id: str,
+        expected_version: int,
+        input: core.Input,
+        decision: core.Decision,
+    ) -> StoredConnection:
+        """See ``Store.commit``."""
+        rows = self._committed(connection_id, expected_version, input, decision)
+        version = expected_version + 1
+        with self._transaction() as connection:
+            record = rows.record
+            if record is not None:
+                row = connection.execute(
+                    "UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
+                    " key_id = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
+                    " RETURNING lease_owner, lease_until",
+                    (record.record, record.status, record.next_due, record.key_id, version,
+                     self._clock(), connection_id, expected_version),
+                ).fetchone()
+            else:
+                row = connection.execute(
+                    "UPDATE connections SET version = %s, updated_at = %s"
+                    " WHERE id = %s AND version = %s RETURNING lease_owner, lease_until",
+                    (version, self._clock(), connection_id, expected_version),
+                ).fetchone()
+            if row is None:
+                found = connection.execute(
+                    "SELECT version FROM connections WHERE id = %s", (connection_id,)
+                ).fetchone()
+                if found is None:
+                    raise ConnectionNotFound(connection_id)
+                raise ConflictError(connection_id, expected_version, int(found["version"]))
+            self._append(connection, connection_id, rows)
+        return StoredConnection(connection_id, decision.record, version, row["lease_owner"],
+                                _time(row["lease_until"]))
+
+    def history(self, connection_id: str) -> list[HistoryEntry]:
+        """See ``Store.history``."""
+        with self._transaction() as connection:
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if connection.execute(
+                "SELECT 1 FROM connections WHERE id = %s", (connection_id,)
+            ).fetchone() is None:
+                raise ConnectionNotFound(connection_id)
+            rows = connection.execute(
+                "SELECT * FROM history WHERE connection_id = %s ORDER BY seq", (connection_id,)
+            ).fetchall()
+        return [self._entry(connection_id, row, _time) for row in rows]
+
+    def lease_due(
+        self,
+        owner: str,
+        due_by: datetime,
+        lease_until: datetime,
+        limit: int,
+        *,
+        now: datetime | None = None,
+    ) -> LeaseBatch:
+        """See ``Store.lease_due``: ``FOR UPDATE SKIP LOCKED`` picks, one UPDATE leases."""
+        due_by, lease_until, now = self._lease_args(owner, due_by, lease_until, limit, now)
+        with self._transaction() as connection:
+            rows = connection.execute(
+                _LEASE, (due_by, now, limit, owner, lease_until)
+            ).fetchall()
+        rows.sort(key=lambda row: (row["next_due"], row["id"]))  # RETURNING has no order
+        return self._batch(rows, _time)
+
+    def release(self, connection_id: str, owner: str) -> None:
+        """See ``Store.release``."""
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT lease_owner FROM connections WHERE id = %s FOR UPDATE", (connection_id,)
+            ).fetchone()
+            if row is None:
+                raise ConnectionNotFound(connection_id)
+            if row["lease_owner"] is not None and row["lease_owner"] != owner:
+                raise LeaseError(connection_id, owner, row["lease_owner"])
+            connection.execute(
+                "UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = %s",
+                (connection_id,),
+            )
+
+    def connection_ids(self) -> list[str]:
+        """See ``Store.connection_ids``."""
+        with self._transaction() as connection:
+            rows = connection.execute("SELECT id FROM connections ORDER BY id").fetchall()
+        return [row["id"] for row in rows]
+
+    def _reencrypt_batch(
+        self, table: str, after: tuple[Any, ...], size: int
+    ) -> tuple[int, list[str], tuple[Any, ...] | None]:
+        active = self._codec.key_id
+        with self._transaction() as connection:
+            if table == "connections":
+                rows = connection.execute(
+                    "SELECT id, record AS data, key_id, NULL::bigint AS seq FROM connections"
+                    " WHERE key_id IS DISTINCT FROM %s AND id > %s ORDER BY id LIMIT %s"
+                    " FOR UPDATE",
+                    (active, after[0], size),
+                ).fetchall()
+            else:
+                rows = connection.execute(
+                    "SELECT connection_id AS id, input AS data, key_id, seq FROM history"
+                    " WHERE key_id IS DISTINCT FROM %s AND (connection_id, seq) > (%s, %s)"
+                    " ORDER BY connection_id, seq LIMIT %s FOR UPDATE",
+                    (active, after[0], after[1], size),
+                ).fetchall()
+            updates, failed = self._resealed(rows)
+            with connection.cursor() as cursor:
+                if table == "connections":
+                    cursor.executemany(
+                        "UPDATE connections SET record = %s::jsonb, key_id = %s WHERE id = %s",
+                        [(data, active, key[0]) for key, data in updates],
+                    )
+                else:
+                    cursor.executemany(
+                        "UPDATE history SET input = %s::jsonb, key_id = %s"
+                        " WHERE connection_id = %s AND seq = %s",
+                        [(data, active, key[0], key[1]) for key, data in updates],
+                    )
+        last = (rows[-1]["id"], rows[-1]["seq"] or 0) if len(rows) == size else None
+        return len(updates), failed, last
+
+    def close(self) -> None:
+        """Close the pool; idempotent."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    def __enter__(self) -> Self:
+        return self.open()
+

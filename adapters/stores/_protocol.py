@@ -1,0 +1,217 @@
+"""What every store offers (``Store``), and the values it hands back.
+
+Theory of operation: a connection is one row (its current record) plus an append-only
+history of the inputs decided against it. ``version`` counts history rows: every
+``commit`` appends exactly one history row and bumps the version by one, whether the
+core accepted the input or refused it, so that ``version == len(history)`` always and
+the version is the compare-and-set token for the next commit. Leases are separate from
+versions: they share out *work* (which worker acts on which due connection); safety
+against two writers comes from the version check alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from attrs import frozen
+
+import lifecycle as core
+
+from ._errors import CorruptRecordError
+
+__all__ = ["HistoryEntry", "LeaseBatch", "Store", "StoredConnection"]
+
+
+@frozen
+class StoredConnection:
+    """A connection as stored.
+
+    Attributes:
+        connection_id: the caller's id for it.
+        record: the core's record.
+        version: the number of history rows; pass it back to ``commit``.
+        lease_owner: who holds the lease, if anyone ever did and nobody released it.
+        lease_until: when that lease ends by itself (UTC).
+    """
+
+    connection_id: str
+    record: core.Connection
+    version: int
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+
+@frozen
+class HistoryEntry:
+    """One input decided against a connection, as recorded.
+
+    Attributes:
+        seq: 1 for ``connection_started``, then 2, 3, ... (equals the version after it).
+        at: the input's time.
+        input_type: the input's ``TYPE``.
+        input: the input itself (secrets included, decrypted).
+        accepted: whether the core applied it.
+        reason: why it was refused; ``None`` when accepted.
+        effects: what the core asked the shell to do.
+        status_after: the record's status after the decision.
+        recorded_at: when the store wrote the row (the store's clock, UTC).
+    """
+
+    seq: int
+    at: datetime
+    input_type: str
+    input: core.Input
+    accepted: bool
+    reason: core.Reason | None
+    effects: tuple[core.Effect, ...]
+    status_after: core.Status
+    recorded_at: datetime
+
+
+@frozen
+class LeaseBatch:
+    """What ``lease_due`` leased.
+
+    Attributes:
+        leased: the healthy connections now leased to the caller, earliest due first.
+        corrupt: rows that were due and are now leased to the caller too, but cannot be
+            read; each error names its connection. They are leased so that other workers
+            do not trip over them until the lease runs out; an operator must repair them.
+    """
+
+    leased: tuple[StoredConnection, ...]
+    corrupt: tuple[CorruptRecordError, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The ids of the healthy leased connections, in order."""
+        return tuple(item.connection_id for item in self.leased)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A durable home for connection records, their history and their leases."""
+
+    def open(self) -> Self:
+        """Connect and bring the schema up to date; idempotent. Returns the store.
+
+        Raises:
+            SchemaError: the database was written by a newer version of this library.
+            StoreUnavailableError: the database cannot be reached.
+        """
+        ...
+
+    def create(
+        self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
+    ) -> StoredConnection:
+        """Store a new connection at version 1, with ``started`` as history row 1.
+
+        Raises:
+            DuplicateConnection: the id is taken.
+            ValueError: the id is empty or longer than 200 characters.
+        """
+        ...
+
+    def get(self, connection_id: str) -> StoredConnection:
+        """Read a connection.
+
+        Raises:
+            ConnectionNotFound: no such connection.
+            CorruptRecordError: its row cannot be read (``DecryptionError`` for secrets).
+        """
+        ...
+
+    def commit(
+        self,
+        connection_id: str,
+        expected_version: int,
+        input: core.Input,
+        decision: core.Decision,
+    ) -> StoredConnection:
+        """Record a decision atomically: compare-and-set on the version, then write.
+
+        The version always bumps and a history row is always appended; the record is
+        replaced only when the decision was accepted (a refusal leaves it as it was).
+
+        Raises:
+            ConflictError: the stored version is not ``expected_version``; nothing written.
+            ConnectionNotFound: no such connection.
+        """
+        ...
+
+    def history(self, connection_id: str) -> list[HistoryEntry]:
+        """Every history row of a connection, in order.
+
+        Raises:
+            ConnectionNotFound: no such connection.
+            CorruptRecordError: a history row cannot be read (names its ``seq``).
+        """
+        ...
+
+    def lease_due(
+        self,
+        owner: str,
+        due_by: datetime,
+        lease_until: datetime,
+        limit: int,
+        *,
+        now: datetime | None = None,
+    ) -> LeaseBatch:
+        """Lease up to ``limit`` connections due by ``due_by`` to ``owner`` until
+        ``lease_until``. Rows whose lease is still running at ``now`` (default: the
+        store's clock) are skipped; an expired lease is taken over.
+
+        Raises:
+            ValueError: ``limit`` < 1, an empty owner, or a naive time.
+        """
+        ...
+
+    def release(self, connection_id: str, owner: str) -> None:
+        """End ``owner``'s lease on a connection (a no-op if nobody holds one).
+
+        Raises:
+            LeaseError: someone else holds the lease.
+            ConnectionNotFound: no such connection.
+        """
+        ...
+
+    def connection_ids(self) -> list[str]:
+        """Every connection id, sorted."""
+        ...
+
+    def restore(self, item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
+        """Write a connection and its history verbatim (copying between stores).
+
+        Raises:
+            DuplicateConnection: the id is taken.
+            ValueError: the history does not run 1..version.
+        """
+        ...
+
+    def reencrypt(self) -> int:
+        """Rewrite every row not encrypted with the active key; returns rows rewritten."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and threads; idempotent."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+def check_history(item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
+    """Raise ValueError unless ``history`` runs 1..``item.version`` (for ``restore``)."""
+    if [entry.seq for entry in history] != list(range(1, item.version + 1)):
+        raise ValueError(
+            f"connection {item.connection_id!r}: history must run 1..{item.version}"
+        )
