@@ -85,16 +85,21 @@ def faults(state: SandboxState, req: Request) -> Response:
         for name in ("body", "content_type", "error"):
             if body.get(name) is not None and not isinstance(body[name], str):
                 return _validation(f"{name} must be a string or null")
-        status = body.get("status")
+        status, count = body.get("status"), body.get("count", 1)
+        delay = body.get("delay") or 0
         if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
             return _validation("status must be an integer or null")
+        if isinstance(count, bool) or not isinstance(count, int):
+            return _validation("count must be an integer")
+        if isinstance(delay, bool) or not isinstance(delay, int | float):
+            return _validation("delay must be a number of seconds")
         try:
             fault = Fault(
                 status=status,
-                delay=float(body.get("delay") or 0),
+                delay=float(delay),
                 body=body.get("body"),
                 content_type=body.get("content_type"),
-                count=int(body.get("count") or 1),
+                count=count,
                 error=body.get("error"),
             )
         except (TypeError, ValueError) as exc:
