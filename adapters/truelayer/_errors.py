@@ -1,0 +1,288 @@
+"""The error taxonomy: every TrueLayer error of R11 and R13 is one class.
+
+Each error says whether repeating the call may help (``retryable``) and which core event,
+if any, it implies (``core_event``). Messages name the call, the status and the error
+code; never a token, a code, or the server's free-text description (kept apart in
+``description``, which a hostile or buggy server could fill with anything).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import ClassVar
+
+import httpx
+
+import lifecycle
+
+from ._call import Call
+
+__all__ = [
+    "AccessDeniedError",
+    "InsufficientPermissions",
+    "InvalidClient",
+    "InvalidGrant",
+    "InvalidToken",
+    "MalformedResponse",
+    "NotFound",
+    "ProviderError",
+    "ProviderTooManyRequests",
+    "ScaExceeded",
+    "TemporarilyUnavailable",
+    "TransportError",
+    "TrueLayerError",
+    "UnauthorizedClient",
+    "UnexpectedResponse",
+    "ValidationError",
+    "error_for_answer",
+    "error_for_transport",
+]
+
+_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+class TrueLayerError(Exception):
+    """A call to TrueLayer failed.
+
+    Attributes:
+        call: which call failed.
+        status: the HTTP status, ``None`` when no answer came.
+        error: TrueLayer's ``error`` code, when it gave one.
+        description: TrueLayer's ``error_description``; not part of ``str()``.
+        retryable: whether repeating the same call may succeed (the client has already
+            retried it as its ``RetryPolicy`` allows).
+        retry_after: seconds to wait, from a ``Retry-After`` header.
+    """
+
+    hint: ClassVar[str] = "the call failed"
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        call: Call,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        description: str | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.call = call
+        self.status = status
+        self.error = error if error is None or _CODE.fullmatch(error) else "unrecognised"
+        self.description = description[:500] if description else None
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.retry_after = retry_after
+        self.detail = detail
+        where = " ".join(str(p) for p in (status, self.error) if p is not None)
+        text = f"{call.value}: {where + ': ' if where else ''}{detail or self.hint}"
+        super().__init__(text)
+
+    def core_event(self, at: datetime) -> lifecycle.Input | None:
+        """The core event this error implies, or ``None`` when the record must not change.
+
+        Raises:
+            lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
+        """
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise lifecycle.NaiveDatetimeError("at")
+        return self._implied(at)
+
+    def _implied(self, at: datetime) -> lifecycle.Input | None:
+        return None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(call={self.call.value!r}, status={self.status!r}, "
+            f"error={self.error!r}, retryable={self.retryable!r})"
+        )
+
+
+class InvalidGrant(TrueLayerError):
+    """400 ``invalid_grant``: the code or refresh token is expired, used or revoked."""
+
+    hint = "the code or refresh token is expired, used or revoked (R3, R6, R12)"
+
+    def _implied(self, at: datetime) -> lifecycle.Input | None:
+        """``CodeRejected`` on an exchange (R3), ``RefreshRejected`` on a refresh (R6).
+
+        An extend refused with ``invalid_grant`` implies nothing: the core keeps its
+        own clocks for the extend window (R9).
+        """
+        error = self.error or "invalid_grant"
+        if self.call is Call.EXCHANGE:
+            return lifecycle.CodeRejected(at, error=error)
+        if self.call is Call.REFRESH:
+            return lifecycle.RefreshRejected(at, error=error)
+        return None
+
+
+class InvalidClient(TrueLayerError):
+    """400 ``invalid_client`` (R13): wrong client secret, or live and sandbox mixed up."""
+
+    hint = "client authentication failed: check client_secret and live vs sandbox (R13)"
+
+
+class UnauthorizedClient(TrueLayerError):
+    """401 ``unauthorized_client`` (R13): this client may not use this grant."""
+
+    hint = "this client may not use this grant (R13)"
+
+
+class ValidationError(TrueLayerError):
+    """400 ``validation_error`` (R13): TrueLayer refused the request's fields."""
+
+    hint = "TrueLayer refused the request's fields (R13)"
+
+
+class InvalidToken(TrueLayerError):
+    """401 ``invalid_token``/``unauthorized`` (R11): the access token is not accepted.
+
+    The client never refreshes by itself: feed ``lifecycle.Refresh`` to the core, run
+    the refresh it decides, then retry the data call once.
+    """
+
+    hint = "the access token is expired or superseded: refresh once, then retry (R5, R11)"
+
+
+class AccessDeniedError(TrueLayerError):
+    """403 ``access_denied`` (R8, R11, R12): the consent expired or was revoked."""
+
+    hint = "the consent expired or was revoked (R8, R11)"
+
+    def _implied(self, at: datetime) -> lifecycle.Input | None:
+        """``AccessDenied`` for a bearer call (data or delete, R11); else ``None``."""
+        if self.call in (Call.DATA, Call.DELETE):
+            return lifecycle.AccessDenied(at)
+        return None
+
+
+class ScaExceeded(TrueLayerError):
+    """403 ``sca_exceeded`` (R11): this endpoint needs the user present; no lifecycle change."""
+
+    hint = "the bank needs the user present for this endpoint; the connection is fine (R11)"
+
+
+class InsufficientPermissions(TrueLayerError):
+    """403 ``insufficient_permissions``: the endpoint's scope was not granted."""
+
+    hint = "the scope this endpoint needs was not granted (R1)"
+
+
+class NotFound(TrueLayerError):
+    """404: no such resource, e.g. an unknown account id."""
+
+    hint = "no such resource"
+
+
+class ProviderTooManyRequests(TrueLayerError):
+    """429 ``provider_too_many_requests`` (R11): the bank's rate limit; retry later."""
+
+    hint = "the bank's rate limit was hit; retry later (R11)"
+    default_retryable = True
+
+
+class ProviderError(TrueLayerError):
+    """5xx, e.g. ``provider_error`` (R11): TrueLayer or the bank failed; retry with backoff."""
+
+    hint = "TrueLayer or the bank failed; retry with backoff (R11)"
+    default_retryable = True
+
+
+class TemporarilyUnavailable(ProviderError):
+    """5xx ``temporarily_unavailable`` (R11)."""
+
+    hint = "TrueLayer or the bank is temporarily unavailable; retry with backoff (R11)"
+
+
+class TransportError(TrueLayerError, ConnectionError):
+    """No answer: the connection failed or timed out."""
+
+    hint = "no answer: the connection failed or timed out"
+    default_retryable = True
+
+
+class MalformedResponse(TrueLayerError, ValueError):
+    """The answer is not one TrueLayer sends (not JSON, a field missing or wrong).
+
+    Nothing in it is trusted: no event is fed to the core, no record half-updated.
+    """
+
+    hint = "the answer is not what TrueLayer sends; nothing was used from it"
+
+
+class UnexpectedResponse(TrueLayerError):
+    """An error status or code that TrueLayer does not document for this call."""
+
+    hint = "an error TrueLayer does not document for this call"
+
+
+# R11, R13: the error code decides the class; the status decides for 429 and 5xx.
+_BY_CODE: dict[str, type[TrueLayerError]] = {
+    "invalid_grant": InvalidGrant,
+    "invalid_authorization_code": InvalidGrant,  # R3's other name for it
+    "invalid_client": InvalidClient,
+    "unauthorized_client": UnauthorizedClient,
+    "validation_error": ValidationError,
+    "invalid_request": ValidationError,
+    "invalid_token": InvalidToken,
+    "unauthorized": InvalidToken,
+    "access_denied": AccessDeniedError,
+    "sca_exceeded": ScaExceeded,
+    "insufficient_permissions": InsufficientPermissions,
+    "provider_too_many_requests": ProviderTooManyRequests,
+    "provider_error": ProviderError,
+    "temporarily_unavailable": TemporarilyUnavailable,
+}
+# Answers that say the request was not processed, so even a single-use call may repeat.
+_NOT_PROCESSED = frozenset({429, 503})
+
+
+def error_for_answer(
+    call: Call,
+    status: int,
+    error: str | None,
+    description: str | None,
+    retry_after: float | None = None,
+) -> TrueLayerError:
+    """The error for a non-2xx answer with TrueLayer's ``{"error", ...}`` body."""
+    cls: type[TrueLayerError]
+    if status == 429:
+        cls = ProviderTooManyRequests
+    elif status >= 500:
+        cls = TemporarilyUnavailable if error == "temporarily_unavailable" else ProviderError
+    elif error in _BY_CODE and not _BY_CODE[error].default_retryable:
+        # A retryable code under a 4xx status is contradictory: the status wins.
+        cls = _BY_CODE[error]
+    elif status == 404:
+        cls = NotFound
+    else:
+        cls = UnexpectedResponse
+    retryable = cls.default_retryable and (not call.single_use or status in _NOT_PROCESSED)
+    return cls(
+        call,
+        status=status,
+        error=error,
+        description=description,
+        retryable=retryable,
+        retry_after=retry_after,
+    )
+
+
+def error_for_transport(call: Call, exc: httpx.TransportError) -> TransportError:
+    """The error for a call that got no answer.
+
+    A failure to connect means the request never left; any later failure (a read
+    timeout, a dropped connection) may come after TrueLayer processed it, so a single-use
+    call (R3, R6, R9) is then not repeated.
+    """
+    unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    what = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+    when = ", before sending" if unsent else ""
+    return TransportError(
+        call,
+        retryable=unsent or not call.single_use,
+        detail=f"no answer: {type(exc).__name__} ({what}{when})",
+    )
