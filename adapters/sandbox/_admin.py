@@ -71,7 +71,7 @@ _FAULT_FIELDS = {"path", "status", "delay", "body", "content_type", "count", "er
 def faults(state: SandboxState, req: Request) -> Response:
     """``POST`` queues a fault, ``DELETE`` clears them all, ``GET`` lists them."""
     if req.method == "DELETE":
-        state.clear_faults()
+        state.faults.clear()
     elif req.method == "POST":
         body = _object(req)
         if isinstance(body, Response):
@@ -104,8 +104,8 @@ def faults(state: SandboxState, req: Request) -> Response:
             )
         except (TypeError, ValueError) as exc:
             return _validation(str(exc))
-        state.add_fault(path, fault)
-    return json_answer(200, {"pending": state.pending_faults()})
+        state.faults.add(path, fault)
+    return json_answer(200, {"pending": state.faults.pending()})
 
 
 def _settings_json(state: SandboxState) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from adapters.sandbox import _admin, _auth, _data, _extend, _token
-from adapters.sandbox._config import Fault
+from adapters.sandbox._faults import fault_answer
 from adapters.sandbox._http import Request, Response, error_json
 from adapters.sandbox._state import SandboxState
 
@@ -80,26 +80,15 @@ def _tokens_carried(req: Request) -> list[str]:
     return tokens
 
 
-def _fault_answer(fault: Fault) -> Response:
-    if fault.body is not None:
-        content_type = fault.content_type or "application/json"
-        return Response(fault.status or 200, fault.body.encode("utf-8"), content_type)
-    status = fault.status or 500
-    answer = error_json(status, fault.error_code(), "injected by the sandbox")
-    if status == 429:
-        return dataclasses.replace(answer, headers=(("Retry-After", "1"),))
-    return answer
-
-
 def _dispatch(state: SandboxState, req: Request) -> Response:
     if not req.path.startswith("/_admin/"):
         state.count_call(req.path, _tokens_carried(req))
-        fault = state.take_fault(req.path)
+        fault = state.faults.take(req.path)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)  # the injected slowness itself; outside any lock
             if fault.replaces_answer:
-                return _fault_answer(fault)
+                return fault_answer(fault)
     routed = _route(req)
     if routed is None:
         return error_json(404, "not_found", f"no endpoint at {req.path}")

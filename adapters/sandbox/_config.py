@@ -155,6 +155,8 @@ class Fault:
             raise ValueError(f"Fault.status must be an HTTP status (100-599), got {self.status}")
         if self.status is None and self.body is None and self.delay == 0:
             raise ValueError("Fault does nothing: give a status, a body or a delay")
+        if self.status is not None and self.status < 400 and self.body is None:
+            raise ValueError("Fault with a non-error status needs a body to answer")
 
     @property
     def replaces_answer(self) -> bool:

@@ -162,11 +162,11 @@ class Sandbox:
 
     def inject(self, path: str, fault: Fault) -> None:
         """Apply ``fault`` to the next ``fault.count`` calls to ``path`` (glob allowed)."""
-        self._state.add_fault(path, fault)
+        self._state.faults.add(path, fault)
 
     def clear_faults(self) -> None:
         """Drop every pending fault."""
-        self._state.clear_faults()
+        self._state.faults.clear()
 
     def configure(
         self,

@@ -19,12 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from fnmatch import fnmatchcase
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from adapters.sandbox._clock import SandboxClock
-from adapters.sandbox._config import ExtendAnswer, Fault, RefreshMode, SandboxConfig
+from adapters.sandbox._config import ExtendAnswer, RefreshMode, SandboxConfig
+from adapters.sandbox._faults import FaultQueue
 
 __all__ = [
     "Attempt",
@@ -133,13 +133,6 @@ class RefreshGrant:
     successor: str | None = field(default=None, repr=False)
 
 
-@dataclass(slots=True)
-class _QueuedFault:
-    pattern: str
-    fault: Fault
-    remaining: int
-
-
 class SandboxState:
     """All of the sandbox's mutable state, guarded by ``lock``."""
 
@@ -162,7 +155,7 @@ class SandboxState:
         self.reauth_links: dict[str, str] = {}  # reauth id -> connection id (R9)
         self.calls_by_path: Counter[str] = Counter()
         self.calls_by_fingerprint: Counter[str] = Counter()
-        self._faults: list[_QueuedFault] = []
+        self.faults = FaultQueue()
         self._signing_key = secrets.token_bytes(32)
 
     # -- clients and redirect URIs -------------------------------------------------------
@@ -251,48 +244,13 @@ class SandboxState:
         """A fresh opaque identifier."""
         return f"{prefix}{secrets.token_urlsafe(18)}"
 
-    # -- calls and faults -----------------------------------------------------------------
+    # -- calls --------------------------------------------------------------------------
     def count_call(self, path: str, tokens: list[str]) -> None:
         """Count a call to ``path`` and one for each token it carried (by fingerprint)."""
         with self.lock:
             self.calls_by_path[path] += 1
             for token in tokens:
                 self.calls_by_fingerprint[fingerprint(token)] += 1
-
-    def add_fault(self, pattern: str, fault: Fault) -> None:
-        """Queue ``fault`` for the next ``fault.count`` calls matching ``pattern``."""
-        with self.lock:
-            self._faults.append(_QueuedFault(pattern, fault, fault.count))
-
-    def take_fault(self, path: str) -> Fault | None:
-        """The first queued fault matching ``path`` (glob patterns allowed), used up once."""
-        with self.lock:
-            for queued in self._faults:
-                if fnmatchcase(path, queued.pattern):
-                    queued.remaining -= 1
-                    if queued.remaining == 0:
-                        self._faults.remove(queued)
-                    return queued.fault
-        return None
-
-    def pending_faults(self) -> list[dict[str, object]]:
-        """The queued faults, for ``GET /_admin/faults``."""
-        with self.lock:
-            return [
-                {
-                    "path": q.pattern,
-                    "status": q.fault.status,
-                    "delay": q.fault.delay,
-                    "error": q.fault.error,
-                    "remaining": q.remaining,
-                }
-                for q in self._faults
-            ]
-
-    def clear_faults(self) -> None:
-        """Drop every queued fault."""
-        with self.lock:
-            self._faults.clear()
 
 
 def _is_loopback(host: str | None) -> bool:

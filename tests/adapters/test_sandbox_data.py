@@ -252,8 +252,9 @@ def test_a_fault_path_may_be_a_glob_pattern(http: httpx.Client, sandbox: Sandbox
         lambda: Fault(status=503, count=0),
         lambda: Fault(status=700),
         lambda: Fault(delay=-1),
+        lambda: Fault(status=200),
     ],
-    ids=["does-nothing", "zero-count", "bad-status", "negative-delay"],
+    ids=["does-nothing", "zero-count", "bad-status", "negative-delay", "success-without-body"],
 )
 def test_a_fault_that_cannot_work_is_refused_early(make: Callable[[], Fault]) -> None:
     with pytest.raises(ValueError, match="Fault"):

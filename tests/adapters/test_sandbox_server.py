@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import adapters.sandbox
 from adapters.sandbox import Fault, RefreshMode, Sandbox, SandboxClock, SandboxConfig
+
+_PACKAGE = Path(adapters.sandbox.__file__).parent
+
+
+def _imported_modules(source: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_sandbox_imports_nothing_of_the_lifecycle_core() -> None:
+    sources = [*_PACKAGE.glob("*.py"), _PACKAGE.parent / "cli" / "_sandbox.py"]
+    imported = set().union(*(_imported_modules(source) for source in sources))
+
+    assert len(sources) > 5
+    assert not {m for m in imported if m == "lifecycle" or m.startswith("lifecycle.")}
+
+
+def test_importing_the_sandbox_loads_no_lifecycle_module() -> None:
+    probe = (
+        "import sys, adapters.sandbox, adapters.cli._sandbox;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'lifecycle'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=_PACKAGE.parent.parent,
+    )
+
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_sandbox_serves_on_loopback_and_releases_its_port_on_exit(http: httpx.Client) -> None:
