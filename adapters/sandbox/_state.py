@@ -1,8 +1,9 @@
-"""The sandbox's memory: dialog attempts, codes, connections, tokens, call counts, faults.
+"""The sandbox's memory: dialog attempts, codes, connections, tokens, call counts.
 
 Theory of operation: one ``SandboxState`` per server. Every handler takes ``state.lock``
 (re-entrant) for the whole of its read-decide-write, so concurrent requests see the store
-change atomically, as they would against one TrueLayer database row. Tokens are kept raw
+change atomically, as they would against one TrueLayer database row. Injected faults
+live in their own queue (``_faults``), outside this lock. Tokens are kept raw
 in memory (the sandbox must hand a grace-period successor back, R6) but no record's
 ``repr`` shows them, and counts are kept by fingerprint only.
 """
@@ -101,7 +102,6 @@ class Connection:
     revoked: bool = False
     access_token: str | None = field(default=None, repr=False)
     access_expires_at: datetime | None = None
-    refresh_token: str | None = field(default=None, repr=False)
 
     @property
     def expires_at(self) -> datetime:
@@ -220,7 +220,6 @@ class SandboxState:
         """Mint a refresh token with its own 30-day first-use window (R6)."""
         token = secrets.token_hex(32).upper()
         self.refresh_tokens[token] = RefreshGrant(connection_id=connection.id, issued_at=now)
-        connection.refresh_token = token
         return token
 
     def revoke_refresh_family(self, connection: Connection) -> None:
@@ -228,7 +227,6 @@ class SandboxState:
         for grant in self.refresh_tokens.values():
             if grant.connection_id == connection.id:
                 grant.status = RefreshStatus.REVOKED
-        connection.refresh_token = None
 
     def revoke_tokens(self, connection: Connection) -> None:
         """Revoke everything issued for a connection (R3 code reuse; RFC 9700 reuse)."""
