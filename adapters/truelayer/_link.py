@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from attrs import field, frozen
 
@@ -29,6 +29,7 @@ __all__ = [
     "check_redirect_uri",
     "pkce_challenge",
     "provider_covered",
+    "reauthentication_link",
 ]
 
 ResponseMode = Literal["query", "form_post"]
@@ -203,6 +204,17 @@ def build_auth_link(
         params["tracking_id"] = _text("tracking_id", tracking_id)
     if nonce is not None:
         params["nonce"] = _text("nonce", nonce)
+    state, verifier = _fresh_secrets(params)
+    return AuthLink(
+        url=f"{endpoints.auth_url}/?{urlencode(params)}",
+        state=state,
+        code_verifier=verifier,
+        redirect_uri=redirect,
+        response_mode=response_mode,
+    )
+
+
+def _fresh_secrets(params: dict[str, str]) -> tuple[lifecycle.Secret, lifecycle.Secret]:
     # R14: a fresh state and verifier for every attempt, from the OS's CSPRNG.
     state = lifecycle.Secret(secrets.token_urlsafe(32))
     verifier = lifecycle.Secret(secrets.token_urlsafe(48))  # 64 chars: RFC 7636 §4.1
@@ -211,10 +223,35 @@ def build_auth_link(
         code_challenge=pkce_challenge(verifier),
         code_challenge_method="S256",
     )
+    return state, verifier
+
+
+def reauthentication_link(user_input_link: str) -> AuthLink:
+    """Extend's ``user_input_link`` (R9) as one attempt with our own state and PKCE (R14).
+
+    TrueLayer builds that link, so it carries no state of the application's. This adds a
+    fresh ``state`` and S256 challenge (replacing any given), so that the callback is
+    checked as for any link (*unconfirmed*: TrueLayer is assumed to honour them as on
+    its dialog links). Feed ``link.link_issued(now)`` to the core before sending the user.
+
+    Raises:
+        AuthLinkError: the link is not http(s), or names no valid ``redirect_uri``.
+    """
+    parts = urlsplit(_text("user_input_link", user_input_link))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise AuthLinkError("user_input_link must be an absolute http(s) URL")
+    params = {
+        name: value
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name not in ("state", "code_challenge", "code_challenge_method")
+    }
+    redirect = check_redirect_uri(params.get("redirect_uri"))
+    mode = params.get("response_mode", "query")
+    state, verifier = _fresh_secrets(params)
     return AuthLink(
-        url=f"{endpoints.auth_url}/?{urlencode(params)}",
+        url=urlunsplit(parts._replace(query=urlencode(params))),
         state=state,
         code_verifier=verifier,
         redirect_uri=redirect,
-        response_mode=response_mode,
+        response_mode="form_post" if mode == "form_post" else "query",
     )

@@ -11,6 +11,7 @@ from attrs import field, frozen
 import lifecycle
 
 from ._call import Call
+from ._link import AuthLink, reauthentication_link
 
 __all__ = [
     "AuthenticationNeeded",
@@ -109,13 +110,21 @@ class Extended:
 
 @frozen
 class AuthenticationNeeded:
-    """Extend answered ``authentication_needed``: send the user to ``user_input_link`` (R9).
+    """Extend answered ``authentication_needed``: the user must authenticate again (R9).
 
-    The user comes back to the redirect URI with a code, exchanged as usual (R4). The
-    link is single use, so it is kept out of ``repr``.
+    Send the user to ``auth_link().url``; they come back to the redirect URI with a code,
+    exchanged as usual (R4). The link is single use, so it is kept out of ``repr``.
     """
 
     user_input_link: str = field(repr=False)
+
+    def auth_link(self) -> AuthLink:
+        """The link as one attempt with a fresh state and PKCE pair (R14).
+
+        Raises:
+            AuthLinkError: the link TrueLayer gave is not usable.
+        """
+        return reauthentication_link(self.user_input_link)
 
     def to_event(self, at: datetime) -> lifecycle.ExtensionNeedsAuthentication:
         """``ExtensionNeedsAuthentication`` (R9).
@@ -133,9 +142,9 @@ class ReconfirmationNeeded:
     The core has no event for it: nothing changed at TrueLayer, so nothing changes here.
     """
 
-    def to_event(self, at: datetime) -> None:
+    def to_event(self, at: datetime) -> lifecycle.Input | None:
         """``None``: the record must not change."""
-        return
+        return None
 
 
 ExtendResult = Extended | AuthenticationNeeded | ReconfirmationNeeded
