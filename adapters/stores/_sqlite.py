@@ -9,6 +9,7 @@ front: compare-and-set, leasing and migrations are therefore serialised across t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -107,6 +108,8 @@ class SqliteStore(BaseStore):
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
+            # Zero what an UPDATE frees: after reencrypt, no page keeps an old value.
+            connection.execute("PRAGMA secure_delete=ON")
         except sqlite3.Error as error:
             raise StoreUnavailableError(f"cannot open SQLite file {self.path!r}: {error}") from None
         handle = _Handle(connection)
@@ -352,6 +355,19 @@ class SqliteStore(BaseStore):
                 )
         last = (rows[-1]["id"], rows[-1]["seq"]) if len(rows) == size else None
         return len(updates), failed, last
+
+    def reencrypt(self) -> int:
+        """See ``BaseStore.reencrypt``; then checkpoints the WAL so that the old page
+        images (which may hold values sealed with the old key, or in clear) are gone.
+
+        Raises:
+            ReencryptError: some rows cannot be read; every other row was moved.
+        """
+        try:
+            return super().reencrypt()
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         """Close every thread's connection; idempotent."""

@@ -1,0 +1,294 @@
+"""The store contract, run against memory, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from conftest import Backend
+from stores_support import T0, Flow, make_due, run_flow
+
+import lifecycle as core
+from adapters.stores import (
+    ConflictError,
+    ConnectionNotFound,
+    DuplicateConnection,
+    LeaseError,
+    MemoryStore,
+    Store,
+    StoredConnection,
+)
+
+LATER = T0 + timedelta(days=400)
+D = timedelta(days=1)
+
+
+def test_every_store_satisfies_the_store_protocol(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
+def test_a_record_read_back_equals_the_record_written(store: Store) -> None:
+    flow = Flow()
+    run_flow(store, "conn-1", flow)
+
+    stored = store.get("conn-1")
+
+    assert stored.record == flow.record()
+    assert stored.record.status is core.Status.ACTIVE
+    assert stored.record.access_token == core.Secret(flow.secrets["access"])
+    assert stored.version == 1 + len(flow.inputs)
+
+
+def test_history_holds_every_input_applied_in_order_with_its_decision(store: Store) -> None:
+    flow = Flow()
+    decisions = run_flow(store, "conn-1", flow)
+
+    history = store.history("conn-1")
+
+    assert [entry.seq for entry in history] == [1, 2, 3, 4, 5]
+    assert [entry.input for entry in history] == [flow.started, *flow.inputs]
+    assert [entry.input_type for entry in history] == [
+        "connection_started", "link_issued", "user_authorised", "exchange_code",
+        "code_exchanged",
+    ]
+    assert [entry.effects for entry in history[1:]] == [d.effects for d in decisions]
+    assert history[3].effects == (core.Effect.EXCHANGE_CODE,)
+    assert [entry.status_after for entry in history][-1] is core.Status.ACTIVE
+    assert all(entry.at == entry.input.at for entry in history)
+    assert all(entry.recorded_at.utcoffset() == timedelta(0) for entry in history)
+
+
+def test_a_refused_input_is_recorded_and_bumps_the_version_but_keeps_the_record(
+    store: Store,
+) -> None:
+    flow = Flow()
+    run_flow(store, "conn-1", flow)
+    before = store.get("conn-1")
+    refused_input = core.ExchangeCode(T0 + timedelta(minutes=1))  # the code is used (R3)
+    decision = core.apply(before.record, refused_input)
+    assert not decision.accepted
+
+    after = store.commit("conn-1", before.version, refused_input, decision)
+
+    assert after.version == before.version + 1
+    assert store.get("conn-1").record == before.record
+    last = store.history("conn-1")[-1]
+    assert (last.seq, last.accepted, last.reason) == (after.version, False, decision.reason)
+    assert last.status_after is before.record.status
+
+
+def test_the_version_always_equals_the_number_of_history_rows(store: Store) -> None:
+    run_flow(store, "conn-1", Flow())
+    assert store.get("conn-1").version == len(store.history("conn-1"))
+
+
+def test_creating_an_id_that_exists_raises_duplicate_connection(store: Store) -> None:
+    flow = Flow()
+    store.create("conn-1", core.start(flow.started), flow.started)
+
+    with pytest.raises(DuplicateConnection) as raised:
+        store.create("conn-1", core.start(flow.started), flow.started)
+
+    assert raised.value.connection_id == "conn-1"
+    assert len(store.history("conn-1")) == 1
+
+
+@pytest.mark.parametrize("bad_id", ["", "x" * 201])
+def test_an_empty_or_overlong_id_is_refused(store: Store, bad_id: str) -> None:
+    flow = Flow()
+    with pytest.raises(ValueError, match="connection id"):
+        store.create(bad_id, core.start(flow.started), flow.started)
+
+
+def test_an_unknown_id_raises_connection_not_found_everywhere(store: Store) -> None:
+    flow = Flow()
+    record = core.start(flow.started)
+    decision = core.apply(record, flow.inputs[0])
+
+    with pytest.raises(ConnectionNotFound, match="nobody"):
+        store.get("nobody")
+    with pytest.raises(ConnectionNotFound):
+        store.history("nobody")
+    with pytest.raises(ConnectionNotFound):
+        store.commit("nobody", 1, flow.inputs[0], decision)
+    with pytest.raises(ConnectionNotFound):
+        store.release("nobody", "worker")
+
+
+def test_two_writers_with_the_same_version_one_wins_and_the_loser_writes_nothing(
+    store: Store,
+) -> None:
+    flow = Flow()
+    stored = store.create("conn-1", core.start(flow.started), flow.started)
+    for round_ in range(10):
+        input = core.Tick(T0 + round_ * timedelta(seconds=1))
+        decision = core.apply(stored.record, input)
+        barrier = threading.Barrier(4)
+        results: list[StoredConnection | ConflictError] = []
+
+        def write(base: StoredConnection = stored, input: core.Input = input,
+                  decision: core.Decision = decision, barrier: threading.Barrier = barrier,
+                  results: list[StoredConnection | ConflictError] = results) -> None:
+            barrier.wait()
+            try:
+                results.append(store.commit("conn-1", base.version, input, decision))
+            except ConflictError as error:
+                results.append(error)
+
+        threads = [threading.Thread(target=write) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        winners = [r for r in results if isinstance(r, StoredConnection)]
+        losers = [r for r in results if isinstance(r, ConflictError)]
+        assert len(winners) == 1 and len(losers) == 3
+        assert all((e.expected, e.actual) == (stored.version, stored.version + 1) for e in losers)
+        stored = winners[0]
+        assert len(store.history("conn-1")) == stored.version == round_ + 2
+
+
+def test_a_commit_with_a_stale_version_writes_nothing(store: Store) -> None:
+    flow = Flow()
+    first = store.create("conn-1", core.start(flow.started), flow.started)
+    decision = core.apply(first.record, flow.inputs[0])
+    store.commit("conn-1", 1, flow.inputs[0], decision)
+
+    with pytest.raises(ConflictError) as raised:
+        store.commit("conn-1", 1, flow.inputs[0], decision)
+
+    assert (raised.value.expected, raised.value.actual) == (1, 2)
+    assert len(store.history("conn-1")) == 2
+
+
+def test_due_connections_are_leased_earliest_first_up_to_the_limit(store: Store) -> None:
+    for offset, name in ((3, "late"), (1, "early"), (2, "middle")):
+        flow = Flow(at=T0 + offset * timedelta(hours=1))
+        store.create(name, flow.record(), flow.started)
+    waiting = Flow()
+    store.create("not-due", core.start(waiting.started), waiting.started)  # no agenda
+
+    batch = store.lease_due("w1", LATER, LATER + D, limit=2, now=T0)
+
+    assert batch.ids == ("early", "middle")
+    assert all(item.lease_owner == "w1" for item in batch.leased)
+    assert store.lease_due("w2", LATER, LATER + D, limit=10, now=T0).ids == ("late",)
+
+
+def test_a_connection_due_after_due_by_is_not_leased(store: Store) -> None:
+    flow = Flow()
+    store.create("conn-1", flow.record(), flow.started)
+    refresh_due = core.next_due(flow.record(), flow.record().last_input_at)
+    assert refresh_due is not None
+
+    assert store.lease_due("w1", refresh_due - timedelta(seconds=1), LATER, 10, now=T0).ids == ()
+    assert store.lease_due("w1", refresh_due, LATER, 10, now=T0).ids == ("conn-1",)
+
+
+def test_a_commit_moves_the_connection_on_the_due_index(store: Store) -> None:
+    flow = Flow()
+    run_flow(store, "conn-1", flow)  # active: a refresh is due before the hour is up
+
+    assert store.lease_due("w1", T0 + timedelta(hours=1), LATER, 10, now=T0).ids == ("conn-1",)
+
+
+def test_a_running_lease_is_skipped_and_an_expired_one_is_taken_over(store: Store) -> None:
+    make_due(store, 3)
+    until = T0 + timedelta(minutes=5)
+    first = store.lease_due("w1", LATER, until, 10, now=T0)
+    assert len(first.leased) == 3
+
+    during = store.lease_due("w2", LATER, until + D, 10, now=until - timedelta(seconds=1))
+    after = store.lease_due("w2", LATER, until + D, 10, now=until)
+
+    assert during.ids == ()
+    assert after.ids == first.ids
+    assert {store.get(i).lease_owner for i in after.ids} == {"w2"}
+
+
+def test_only_the_lease_owner_can_release(store: Store) -> None:
+    (connection_id,) = make_due(store, 1)
+    store.lease_due("w1", LATER, LATER, 1, now=T0)
+
+    with pytest.raises(LeaseError) as raised:
+        store.release(connection_id, "w2")
+    assert (raised.value.owner, raised.value.holder) == ("w2", "w1")
+    assert store.get(connection_id).lease_owner == "w1"
+
+    store.release(connection_id, "w1")
+    released = store.get(connection_id)
+    assert (released.lease_owner, released.lease_until) == (None, None)
+    store.release(connection_id, "w2")  # nobody holds it: releasing is a no-op
+    assert store.lease_due("w2", LATER, LATER, 1, now=T0).ids == (connection_id,)
+
+
+def test_a_commit_keeps_the_lease(store: Store) -> None:
+    (connection_id,) = make_due(store, 1)
+    leased = store.lease_due("w1", LATER, LATER, 1, now=T0).leased[0]
+    input = core.Refresh(leased.record.last_input_at + timedelta(minutes=1))
+
+    after = store.commit(connection_id, leased.version, input, core.apply(leased.record, input))
+
+    assert (after.lease_owner, after.lease_until) == ("w1", LATER)
+    assert store.get(connection_id).lease_owner == "w1"
+
+
+def test_lease_arguments_are_checked(store: Store) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        store.lease_due("w1", LATER, LATER, 0, now=T0)
+    with pytest.raises(ValueError, match="owner"):
+        store.lease_due("", LATER, LATER, 1, now=T0)
+    with pytest.raises(ValueError, match="timezone"):
+        store.lease_due("w1", LATER.replace(tzinfo=None), LATER, 1, now=T0)
+
+
+def test_eight_threads_never_lease_the_same_connection_twice(backend: Backend) -> None:
+    store = backend.open()
+    ids = make_due(store, 200)
+    taken: list[list[str]] = [[] for _ in range(8)]
+    barrier = threading.Barrier(8)
+
+    def work(slot: int) -> None:
+        barrier.wait()
+        while batch := store.lease_due(f"w{slot}", LATER, LATER, 7, now=T0).ids:
+            taken[slot].extend(batch)
+
+    threads = [threading.Thread(target=work, args=(slot,)) for slot in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    everything = [i for batch in taken for i in batch]
+    assert len(everything) == len(set(everything)) == 200
+    assert set(everything) == set(ids)
+
+
+def test_a_connection_copied_to_another_store_keeps_record_history_and_version(
+    store: Store,
+) -> None:
+    source = MemoryStore()
+    flow = Flow()
+    run_flow(source, "conn-1", flow)
+    item = source.get("conn-1")
+
+    store.restore(item, source.history("conn-1"))
+
+    copied = store.get("conn-1")
+    assert (copied.record, copied.version) == (item.record, item.version)
+    assert store.history("conn-1") == source.history("conn-1")
+    assert store.connection_ids() == ["conn-1"]
+    with pytest.raises(DuplicateConnection):
+        store.restore(item, source.history("conn-1"))
+
+
+def test_a_restore_with_a_gap_in_its_history_is_refused(store: Store) -> None:
+    source = MemoryStore()
+    run_flow(source, "conn-1", Flow())
+    history = source.history("conn-1")
+
+    with pytest.raises(ValueError, match=r"history must run 1\.\.5"):
+        store.restore(source.get("conn-1"), history[:2] + history[3:])
+    assert store.connection_ids() == []

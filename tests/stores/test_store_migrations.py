@@ -1,0 +1,156 @@
+"""Schema migrations: a database of the first schema is upgraded in place."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import Backend
+from stores_support import T0, Flow, open_spec
+
+import lifecycle as core
+from adapters.stores import SCHEMA_VERSION, PostgresStore, SchemaError, SqliteStore, Store
+from adapters.stores._codec import Codec, iso_utc
+from adapters.stores._migrations import pending
+
+
+def _store(backend: Backend, **options: Any) -> SqliteStore | PostgresStore:
+    """An unopened durable store on the backend (so that a test chooses what runs)."""
+    from adapters.stores import Keyring
+
+    keyring = Keyring(backend.keys, "k1")
+    if backend.kind == "sqlite":
+        return SqliteStore(backend.location, keyring=keyring, **options)
+    assert backend.schema is not None
+    return PostgresStore(backend.location, keyring=keyring, schema=backend.schema, **options)
+
+
+def _insert_first_schema_row(backend: Backend, connection_id: str, flow: Flow) -> None:
+    """Write a connection as version 1 of the library did: no lease columns."""
+    from adapters.stores import Keyring
+
+    codec = Codec(Keyring(backend.keys, "k1"))
+    record = codec.encode_record(connection_id, flow.record())
+    entry = codec.encode_decision(connection_id, 1, flow.started,
+                                  core.Decision(core.start(flow.started), True), T0)
+    if backend.kind == "sqlite":
+        with sqlite3.connect(backend.location) as connection:
+            connection.execute(
+                "INSERT INTO connections VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (connection_id, record.record, record.status,
+                 iso_utc(record.next_due) if record.next_due else None, record.key_id,
+                 iso_utc(T0)),
+            )
+            connection.execute(
+                "INSERT INTO history VALUES (?, 1, ?, ?, ?, 1, NULL, ?, ?, ?, ?)",
+                (connection_id, iso_utc(entry.at), entry.input_type, entry.input, entry.effects,
+                 entry.status_after, entry.key_id, iso_utc(entry.recorded_at)),
+            )
+        return
+    import psycopg
+
+    with psycopg.connect(backend.location, options=f"-c search_path={backend.schema}") as pg:
+        pg.execute(
+            "INSERT INTO connections VALUES (%s, %s::jsonb, %s, %s, 1, %s, %s)",
+            (connection_id, record.record, record.status, record.next_due, record.key_id, T0),
+        )
+        pg.execute(
+            "INSERT INTO history VALUES (%s, 1, %s, %s, %s::jsonb, true, NULL, %s::jsonb, %s,"
+            " %s, %s)",
+            (connection_id, entry.at, entry.input_type, entry.input, entry.effects,
+             entry.status_after, entry.key_id, entry.recorded_at),
+        )
+
+
+def test_a_first_schema_database_is_upgraded_in_place_and_its_rows_survive(
+    durable: Backend,
+) -> None:
+    old = _store(durable)
+    assert old.migrate(target=1) == [1]
+    old.close()
+    flow = Flow()
+    _insert_first_schema_row(durable, "from-v1", flow)
+
+    store = durable.open()
+
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 2
+    survivor = store.get("from-v1")
+    assert (survivor.record, survivor.version, survivor.lease_owner) == (flow.record(), 1, None)
+    assert [entry.input for entry in store.history("from-v1")] == [flow.started]
+    # The lease columns and the due index that migration 2 added work on the old row.
+    batch = store.lease_due("w1", T0 + timedelta(days=400), T0 + timedelta(days=401), 5, now=T0)
+    assert batch.ids == ("from-v1",)
+
+
+def test_opening_an_up_to_date_database_applies_nothing(durable: Backend) -> None:
+    durable.open().close()
+    assert _store(durable).migrate() == []
+
+
+def test_a_database_newer_than_the_library_is_refused(durable: Backend) -> None:
+    store = _store(durable)
+    store.migrate()
+    if durable.kind == "sqlite":
+        with sqlite3.connect(durable.location) as connection:
+            connection.execute("INSERT INTO schema_migrations VALUES (3, 'future', 'x')")
+    else:
+        import psycopg
+
+        with psycopg.connect(durable.location,
+                             options=f"-c search_path={durable.schema}") as pg:
+            pg.execute("INSERT INTO schema_migrations VALUES (3, 'future', now())")
+
+    with pytest.raises(SchemaError, match="newer than this library"):
+        _store(durable).open()
+
+
+def test_without_auto_migrate_an_old_database_is_refused_with_what_to_run(
+    durable: Backend,
+) -> None:
+    _store(durable).migrate(target=1)
+
+    with pytest.raises(SchemaError, match="lifecycle store migrate"):
+        _store(durable, auto_migrate=False).open()
+    _store(durable).migrate()
+    opened: Store = _store(durable, auto_migrate=False).open()
+    opened.close()
+
+
+def test_many_stores_opening_a_new_database_at_once_migrate_it_once(durable: Backend) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            open_spec(durable.spec()).close()
+        except BaseException as error:  # a thread's failure must reach the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert _store(durable).schema_version() == SCHEMA_VERSION
+
+
+def test_pending_refuses_a_gap_and_an_unknown_target() -> None:
+    assert [step.version for step in pending([])] == [1, 2]
+    assert [step.version for step in pending([1])] == [2]
+    with pytest.raises(SchemaError, match="gap"):
+        pending([2])
+    with pytest.raises(SchemaError, match="no schema version 7"):
+        pending([], target=7)
+
+
+def test_sqlite_times_are_fixed_width_utc_text_that_sorts_as_time_sorts() -> None:
+    paris = datetime(2026, 3, 1, 10, 0, tzinfo=UTC).astimezone(
+        __import__("zoneinfo").ZoneInfo("Europe/Paris"))
+    assert iso_utc(paris) == "2026-03-01T10:00:00.000000Z"
+    times = [T0 + timedelta(microseconds=n * 999_999) for n in range(50)]
+    assert sorted(iso_utc(t) for t in reversed(times)) == [iso_utc(t) for t in times]
