@@ -13,6 +13,7 @@ Example:
         stored = store.get("conn-1")
 """
 
+from ._copy import CopyReport, copy_connections
 from ._crypto import Keyring
 from ._errors import (
     ConflictError,
@@ -39,6 +40,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ConflictError",
     "ConnectionNotFound",
+    "CopyReport",
     "CorruptRecordError",
     "DecryptionError",
     "DuplicateConnection",
@@ -58,4 +60,5 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "StoredConnection",
+    "copy_connections",
 ]

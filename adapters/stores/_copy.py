@@ -1,0 +1,58 @@
+"""Copy every connection, with its whole history, from one store into another.
+
+This is how a service moves from SQLite to PostgreSQL: stop the writers, copy, point
+the service at the new store. Rows are decrypted with the source's keys and sealed
+again with the target's; versions and history sequence numbers are kept, leases are not.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve, frozen
+
+from ._errors import CorruptRecordError, DuplicateConnection
+from ._protocol import Store
+
+__all__ = ["CopyReport", "copy_connections"]
+
+
+@frozen
+class CopyReport:
+    """What a copy did.
+
+    Attributes:
+        copied: connections written to the target.
+        skipped: connections the target already had (left as they were).
+        failed: connections whose source rows cannot be read (not copied).
+    """
+
+    copied: int
+    skipped: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+def copy_connections(source: Store, target: Store, *, skip_existing: bool = False) -> CopyReport:
+    """Copy every connection of ``source`` into ``target``, one transaction each.
+
+    An unreadable source row is reported in ``failed`` and the copy goes on, so that one
+    bad row does not hold back a migration; the report says what to repair.
+
+    Raises:
+        DuplicateConnection: the target has a connection already (unless skipped).
+    """
+    copied, skipped, failed = 0, [], []
+    for connection_id in source.connection_ids():
+        try:
+            item = source.get(connection_id)
+            history = source.history(connection_id)
+        except CorruptRecordError:
+            failed.append(connection_id)
+            continue
+        try:
+            target.restore(evolve(item, lease_owner=None, lease_until=None), history)
+        except DuplicateConnection:
+            if not skip_existing:
+                raise
+            skipped.append(connection_id)
+            continue
+        copied += 1
+    return CopyReport(copied, tuple(skipped), tuple(failed))
