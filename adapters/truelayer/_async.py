@@ -10,7 +10,7 @@ import httpx
 
 import lifecycle
 
-from ._base import ClientBase
+from ._base import ClientBase, tls_context
 from ._protocol import Answer, Operation
 from ._results import Consent, Deleted, ExtendResult, ExtendUser, TokenGrant
 from ._retry import retry_async
@@ -30,7 +30,7 @@ class AsyncTrueLayerClient(ClientBase[httpx.AsyncClient]):
     """
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(follow_redirects=False)
+        return httpx.AsyncClient(follow_redirects=False, verify=tls_context())
 
     async def _send(self, operation: Operation[T]) -> T:
         return await retry_async(self._retry, lambda: self._parsed(operation))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
@@ -14,9 +16,19 @@ from ._link import AuthLink, ResponseMode, build_auth_link
 from ._protocol import Requests
 from ._retry import RetryPolicy
 
-__all__ = ["ClientBase"]
+__all__ = ["ClientBase", "tls_context"]
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``).
+
+    Made once per process: loading the CA bundle reads a file and takes ~0.1 s, which
+    every new client would otherwise pay (DESIGN.md: no I/O in constructors).
+    """
+    return httpx.create_ssl_context()
 
 
 class ClientBase(Generic[H]):

@@ -10,7 +10,7 @@ import httpx
 
 import lifecycle
 
-from ._base import ClientBase
+from ._base import ClientBase, tls_context
 from ._protocol import Answer, Operation
 from ._results import Consent, Deleted, ExtendResult, ExtendUser, TokenGrant
 from ._retry import retry_sync
@@ -30,7 +30,7 @@ class TrueLayerClient(ClientBase[httpx.Client]):
     """
 
     def _new_http(self) -> httpx.Client:
-        return httpx.Client(follow_redirects=False)
+        return httpx.Client(follow_redirects=False, verify=tls_context())
 
     def _send(self, operation: Operation[T]) -> T:
         return retry_sync(self._retry, lambda: operation.parse(self._once(operation)))

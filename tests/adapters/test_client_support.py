@@ -8,6 +8,7 @@ as a browser would (GET the page, read the hidden fields, POST the decision).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Coroutine, Iterable, Iterator
 from contextlib import contextmanager
@@ -183,6 +184,12 @@ def open_client(
             runner.run(async_client.aclose())
 
 
+@functools.cache
+def _browser() -> httpx.Client:
+    # One for the session: each new httpx.Client loads the CA bundle (~0.1 s).
+    return httpx.Client(timeout=5.0, follow_redirects=False)
+
+
 def consent(link: AuthLink | str, *, allow: bool = True) -> str:
     """Act as the user in the sandbox's dialog, over httpx, without following redirects.
 
@@ -192,14 +199,14 @@ def consent(link: AuthLink | str, *, allow: bool = True) -> str:
     url = link if isinstance(link, str) else link.url
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
-    with httpx.Client(timeout=5.0, follow_redirects=False) as browser:
-        page = browser.get(url)
-        assert page.status_code == 200, page.text
-        hidden = dict(_HIDDEN.findall(page.text))
-        answer = browser.post(
-            f"{base}/dialog/decision",
-            data={"attempt_id": hidden["attempt_id"], "decision": "allow" if allow else "deny"},
-        )
+    browser = _browser()
+    page = browser.get(url)
+    assert page.status_code == 200, page.text
+    hidden = dict(_HIDDEN.findall(page.text))
+    answer = browser.post(
+        f"{base}/dialog/decision",
+        data={"attempt_id": hidden["attempt_id"], "decision": "allow" if allow else "deny"},
+    )
     if answer.status_code == 302:
         return urlsplit(answer.headers["location"]).query
     assert answer.status_code == 200, answer.text  # form_post: a self-submitting form
