@@ -24,8 +24,8 @@ __all__ = ["ReplayError", "register", "replay"]
 class ReplayError(ValueError):
     """A line of the replay file cannot be read; names the line."""
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message if line is None else f"line {line}: {message}")
         self.line = line
 
 
@@ -33,9 +33,7 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _report(
-    decision: core.Decision, input: core.Input, policy: core.Policy
-) -> dict[str, Any]:
+def _report(decision: core.Decision, input: core.Input, policy: core.Policy) -> dict[str, Any]:
     record, at = decision.record, input.at
     status, inactive_reason = core.status_at(record, at, policy)
     limits = core.deadlines(record, at, policy)
@@ -89,8 +87,9 @@ def replay(
         input = _parse(number, text)
         if record is None:
             if not isinstance(input, core.ConnectionStarted):
-                raise ReplayError(number, f"the first input must be connection_started, "
-                                          f"not {input.TYPE}")
+                raise ReplayError(
+                    number, f"the first input must be connection_started, not {input.TYPE}"
+                )
             try:
                 record = core.start(input, policy)
             except core.MalformedInputError as error:
@@ -101,7 +100,7 @@ def replay(
             record = decision.record
         yield _report(decision, input, policy)
     if record is None:
-        raise ReplayError(0, "the file holds no input")
+        raise ReplayError(None, "the file holds no input")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,0 +1,150 @@
+"""``lifecycle replay`` end to end: a real process on files in tests/."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).parent
+EXAMPLE = HERE.parent.parent / "examples" / "uk-connection.jsonl"
+FIELDS = {
+    "at", "type", "accepted", "reason", "status", "inactive_reason", "effects", "deadlines",
+    "agenda",
+}  # fmt: skip
+DEADLINES = {
+    "code_expires_at", "access_expires_at", "refresh_use_by", "consent_expires_at",
+    "extend_until",
+}  # fmt: skip
+
+
+def replay(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "replay", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    result = replay(path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_every_output_line_has_the_documented_fields() -> None:
+    out = lines(EXAMPLE)
+    assert len(out) == len(EXAMPLE.read_text().splitlines())
+    for line in out:
+        assert set(line) >= FIELDS
+        assert set(line["deadlines"]) == DEADLINES
+        for item in line["agenda"]:
+            assert set(item) == {"action", "due"}
+
+
+def test_the_example_history_reads_as_the_lifecycle_it_describes() -> None:
+    out = lines(EXAMPLE)
+    summary = [(o["type"], o["accepted"], o["reason"], o["status"]) for o in out]
+    assert summary[3] == ("exchange_code", True, None, "authorized")
+    assert summary[4] == ("exchange_code", False, "code_used", "authorized")  # R3: no reload
+    assert summary[5][3] == "active"
+    assert out[7]["effects"] == ["refresh_token", "fetch_data"]  # R5: token expired
+    assert out[12]["type"] == "extension_granted"
+    assert out[12]["deadlines"]["consent_expires_at"] == "2026-06-23T18:30:02+00:00"
+    # R6: the refresh token from the extension was never used within 30 days.
+    assert summary[13] == ("refresh", False, "refresh_token_lapsed", "inactive")
+    assert out[13]["inactive_reason"] == "refresh_token_lapsed"
+
+
+def test_a_late_code_is_refused_and_a_region_without_extension_says_so() -> None:
+    out = lines(HERE / "histories" / "late-code.jsonl")
+    by_type = [(o["type"], o["accepted"], o["reason"], o["status"]) for o in out]
+    assert by_type[2] == ("exchange_code", False, "code_expired", "authorization_required")
+    assert by_type[5][3] == "active"
+    assert out[5]["deadlines"]["consent_expires_at"] == "2026-05-02T12:00:00+00:00"  # eu: 90 d
+    assert out[5]["deadlines"]["extend_until"] is None
+    assert by_type[7] == ("extend", False, "region_not_extendable", "active")
+    assert by_type[8] == ("tick", False, "clock_went_backwards", "active")
+
+
+def test_a_revoked_connection_refuses_extension_and_keeps_its_offset() -> None:
+    out = lines(HERE / "histories" / "revoked.jsonl")
+    assert out[4]["effects"] == ["delete_connection"]
+    assert (out[5]["status"], out[5]["inactive_reason"]) == ("inactive", "revoked")
+    assert (out[6]["accepted"], out[6]["reason"]) == (False, "revoked")
+    assert out[6]["at"] == "2026-03-02T09:00:00+01:00"
+    assert out[6]["deadlines"]["extend_until"] is None
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        ('{"at": "2026-01-01T00:00:00Z", "type": "tick"}\n', 1, "first input must be"),
+        ("not json\n", 1, "not JSON"),
+        (
+            '{"at": "2026-01-01T00:00:00Z", "type": "connection_started", "region": "uk",'
+            ' "scopes": ["info"]}\n{"at": "2026-01-01T00:00:00", "type": "tick"}\n',
+            2,
+            "timezone-aware",
+        ),
+        (
+            '{"at": "2026-01-01T00:00:00Z", "type": "connection_started", "region": "mars",'
+            ' "scopes": ["info"]}\n',
+            1,
+            "unknown region",
+        ),
+        (
+            '{"at": "2026-01-01T00:00:00Z", "type": "connection_started", "region": "uk",'
+            ' "scopes": ["info"]}\n\n{"at": "2026-01-01T00:01:00Z", "type": "user_authorised",'
+            ' "code": 7}\n',
+            3,
+            "secret",
+        ),
+    ],
+)
+def test_a_malformed_line_is_a_one_line_error_naming_the_line(
+    tmp_path: Path, content: str, line: int, message: str
+) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_text(content)
+    result = replay(path)
+    assert result.returncode == 2
+    assert f"line {line}: " in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = replay(tmp_path / "absent.jsonl")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_empty_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n")
+    result = replay(path)
+    assert result.returncode == 2
+    assert "holds no input" in result.stderr
+
+
+def test_the_replay_never_prints_a_secret(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_text(
+        '{"at": "2026-01-01T00:00:00Z", "type": "connection_started", "region": "uk",'
+        ' "scopes": ["info"]}\n'
+        '{"at": "2026-01-01T00:00:01Z", "type": "link_issued", "state": "STATE-XYZ"}\n'
+        '{"at": "2026-01-01T00:00:02Z", "type": "user_authorised", "code": "CODE-XYZ",'
+        ' "state": "WRONG-XYZ"}\n'
+    )
+    result = replay(path)
+    assert result.returncode == 0
+    assert "XYZ" not in result.stdout + result.stderr
