@@ -18,17 +18,11 @@ from ._generate import (
     generate,
     text_diagrams,
 )
+from ._markdown import MissingDescriptionError
+from ._reasons import agenda_table, inactive_reason_table, reason_table
 from ._state import state_dot, state_mermaid
 from ._svg import GraphvizError, normalise_svg, render_svg
-from ._tables import (
-    MissingDescriptionError,
-    clock_table,
-    error_table,
-    inactive_reason_table,
-    reason_table,
-    region_table,
-    transition_table,
-)
+from ._tables import clock_table, error_table, input_table, region_table, transition_table
 
 __all__ = [
     "DAY_ZERO",
@@ -44,6 +38,7 @@ __all__ = [
     "GraphvizError",
     "MissingDescriptionError",
     "Stale",
+    "agenda_table",
     "clock_table",
     "clocks_gantt",
     "clocks_name",
@@ -53,6 +48,7 @@ __all__ = [
     "generate",
     "human",
     "inactive_reason_table",
+    "input_table",
     "label_lines",
     "mermaid_duration",
     "normalise_svg",

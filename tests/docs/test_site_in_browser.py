@@ -1,0 +1,143 @@
+"""The diagrams page in a real browser: Mermaid renders, offline, without errors.
+
+Builds the site, serves it on 127.0.0.1, opens it in headless Chromium (Debian's, never a
+downloaded one) and looks at what a reader would see. Any request to a host other than
+the local server fails the test (and is aborted, so none leaves the machine).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lifecycle import DEFAULT_POLICY, Status
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STATE_NAMES = [status.value for status in Status]
+
+# Material renders each Mermaid diagram into a *closed* shadow root, which no test can
+# look into; opening it changes nothing else about the page.
+OPEN_SHADOW_ROOTS = """
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) {
+  return attach.call(this, Object.assign({}, init, { mode: "open" }));
+};
+"""
+
+# Every rendered diagram: its SVG's text, read through the (now open) shadow roots.
+RENDERED = """
+() => Array.from(document.querySelectorAll("div.mermaid")).map((host) => {
+  const svg = host.shadowRoot && host.shadowRoot.querySelector("svg");
+  return svg ? svg.textContent : null;
+})
+"""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep the test output for failures
+
+
+@pytest.fixture
+def served(site: Path) -> Iterator[str]:
+    """The built site on http://127.0.0.1:<port>/, for the duration of one test."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _mermaid_blocks(page: Path) -> list[str]:
+    """The Mermaid sources the built page carries, as the browser will read them."""
+    found = re.findall(r'<pre class="mermaid"><code>(.*?)</code></pre>', page.read_text(), re.S)
+    return [html.unescape(block) for block in found]
+
+
+def test_the_diagrams_page_renders_every_mermaid_diagram_offline(
+    site: Path, served: str, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    blocks = _mermaid_blocks(site / "diagrams" / "index.html")
+    assert len(blocks) == 1 + len(DEFAULT_POLICY.regions), "one state diagram, one chart a region"
+
+    foreign: list[str] = []
+    errors: list[str] = []
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(served) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.add_init_script(OPEN_SHADOW_ROOTS)
+            page.route("**/*", route)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on(
+                "console",
+                lambda message: errors.append(message.text) if message.type == "error" else None,
+            )
+            page.goto(served + "diagrams/", wait_until="load")
+            page.wait_for_function(
+                f"() => ({RENDERED})().filter((text) => text !== null).length >= {len(blocks)}",
+                timeout=30_000,
+            )
+            rendered: list[str | None] = page.evaluate(RENDERED)
+            body = page.evaluate("() => document.body.innerText")
+            page.screenshot(path=str(tmp_path / "diagrams.png"), full_page=True)
+            for number, diagram in enumerate(page.locator("div.mermaid").all()):
+                diagram.screenshot(path=str(tmp_path / f"diagram-{number}.png"))
+        finally:
+            browser.close()
+
+    assert foreign == [], f"the page asked other hosts for {foreign}"
+    assert errors == [], f"the page logged errors: {errors}"
+    assert len(rendered) == len(blocks)
+    assert all(text is not None for text in rendered)
+    texts = [text for text in rendered if text is not None]
+    for text in texts:
+        assert "Syntax error" not in text
+    assert "Syntax error" not in body
+    state_diagrams = [text for text in texts if "connection_started" in text]
+    assert len(state_diagrams) == 1
+    for name in STATE_NAMES:
+        assert name in state_diagrams[0], f"{name} missing from the rendered state diagram"
+    charts = [text for text in texts if "connection_started" not in text]
+    assert sorted(re.search(r"region (\w+)", text).group(1) for text in charts) == sorted(  # type: ignore[union-attr]
+        DEFAULT_POLICY.regions
+    )
+    for text in charts:
+        assert "consent with offline_access" in text
+    assert (tmp_path / "diagrams.png").stat().st_size > 10_000
