@@ -8,7 +8,9 @@ as a browser would (GET the page, read the hidden fields, POST the decision).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
+import logging
 import re
 from collections.abc import Coroutine, Iterable, Iterator
 from contextlib import contextmanager
@@ -184,6 +186,18 @@ def open_client(
             runner.run(async_client.aclose())
 
 
+_browsing = contextvars.ContextVar("browsing", default=False)
+
+
+def not_the_browser(record: logging.LogRecord) -> bool:
+    """A log filter dropping what the simulated user's browser logs while in the dialog.
+
+    The browser is the user's, not the application's: its httpx logs show the auth link
+    (with ``state``) and the redirect (with ``code``), as any browser history would.
+    """
+    return not _browsing.get()
+
+
 @functools.cache
 def _browser() -> httpx.Client:
     # One for the session: each new httpx.Client loads the CA bundle (~0.1 s).
@@ -199,14 +213,17 @@ def consent(link: AuthLink | str, *, allow: bool = True) -> str:
     url = link if isinstance(link, str) else link.url
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
-    browser = _browser()
-    page = browser.get(url)
-    assert page.status_code == 200, page.text
-    hidden = dict(_HIDDEN.findall(page.text))
-    answer = browser.post(
-        f"{base}/dialog/decision",
-        data={"attempt_id": hidden["attempt_id"], "decision": "allow" if allow else "deny"},
-    )
+    browser, browsing = _browser(), _browsing.set(True)
+    try:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        hidden = dict(_HIDDEN.findall(page.text))
+        answer = browser.post(
+            f"{base}/dialog/decision",
+            data={"attempt_id": hidden["attempt_id"], "decision": "allow" if allow else "deny"},
+        )
+    finally:
+        _browsing.reset(browsing)
     if answer.status_code == 302:
         return urlsplit(answer.headers["location"]).query
     assert answer.status_code == 200, answer.text  # form_post: a self-submitting form
