@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
-
-
-def build_site(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``mkdocs build --strict`` for ``config`` into ``site``; the output is captured."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
-        cwd=config.parent,  # pymdownx.snippets resolves diagrams/ from here
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
-    )
+from docs_site import MERMAID, ROOT, build_site
 
 
 @pytest.fixture(scope="session")
