@@ -1,4 +1,5 @@
-"""The error taxonomy: every TrueLayer error of R11 and R13 is one class.
+"""The error taxonomy: every TrueLayer error of R11 and R13 is one class (``_classify``
+picks it).
 
 Each error says whether repeating the call may help (``retryable``) and which core event,
 if any, it implies (``core_event``). Messages name the call, the status and the error
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import ClassVar
-
-import httpx
+from typing import Any, ClassVar
 
 import lifecycle
 
@@ -35,8 +34,6 @@ __all__ = [
     "UnauthorizedClient",
     "UnexpectedResponse",
     "ValidationError",
-    "error_for_answer",
-    "error_for_transport",
 ]
 
 _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -93,11 +90,27 @@ class TrueLayerError(Exception):
     def _implied(self, at: datetime) -> lifecycle.Input | None:
         return None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only fields: rebuild from them, so errors cross process boundaries.
+        fields = {
+            "status": self.status,
+            "error": self.error,
+            "description": self.description,
+            "retryable": self.retryable,
+            "retry_after": self.retry_after,
+            "detail": self.detail,
+        }
+        return (_rebuild, (type(self), self.call, fields))
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(call={self.call.value!r}, status={self.status!r}, "
             f"error={self.error!r}, retryable={self.retryable!r})"
         )
+
+
+def _rebuild(cls: type[TrueLayerError], call: Call, fields: dict[str, Any]) -> TrueLayerError:
+    return cls(call, **fields)
 
 
 class InvalidGrant(TrueLayerError):
@@ -217,72 +230,3 @@ class UnexpectedResponse(TrueLayerError):
     """An error status or code that TrueLayer does not document for this call."""
 
     hint = "an error TrueLayer does not document for this call"
-
-
-# R11, R13: the error code decides the class; the status decides for 429 and 5xx.
-_BY_CODE: dict[str, type[TrueLayerError]] = {
-    "invalid_grant": InvalidGrant,
-    "invalid_authorization_code": InvalidGrant,  # R3's other name for it
-    "invalid_client": InvalidClient,
-    "unauthorized_client": UnauthorizedClient,
-    "validation_error": ValidationError,
-    "invalid_request": ValidationError,
-    "invalid_token": InvalidToken,
-    "unauthorized": InvalidToken,
-    "access_denied": AccessDeniedError,
-    "sca_exceeded": ScaExceeded,
-    "insufficient_permissions": InsufficientPermissions,
-    "provider_too_many_requests": ProviderTooManyRequests,
-    "provider_error": ProviderError,
-    "temporarily_unavailable": TemporarilyUnavailable,
-}
-# Answers that say the request was not processed, so even a single-use call may repeat.
-_NOT_PROCESSED = frozenset({429, 503})
-
-
-def error_for_answer(
-    call: Call,
-    status: int,
-    error: str | None,
-    description: str | None,
-    retry_after: float | None = None,
-) -> TrueLayerError:
-    """The error for a non-2xx answer with TrueLayer's ``{"error", ...}`` body."""
-    cls: type[TrueLayerError]
-    if status == 429:
-        cls = ProviderTooManyRequests
-    elif status >= 500:
-        cls = TemporarilyUnavailable if error == "temporarily_unavailable" else ProviderError
-    elif error in _BY_CODE and not _BY_CODE[error].default_retryable:
-        # A retryable code under a 4xx status is contradictory: the status wins.
-        cls = _BY_CODE[error]
-    elif status == 404:
-        cls = NotFound
-    else:
-        cls = UnexpectedResponse
-    retryable = cls.default_retryable and (not call.single_use or status in _NOT_PROCESSED)
-    return cls(
-        call,
-        status=status,
-        error=error,
-        description=description,
-        retryable=retryable,
-        retry_after=retry_after,
-    )
-
-
-def error_for_transport(call: Call, exc: httpx.TransportError) -> TransportError:
-    """The error for a call that got no answer.
-
-    A failure to connect means the request never left; any later failure (a read
-    timeout, a dropped connection) may come after TrueLayer processed it, so a single-use
-    call (R3, R6, R9) is then not repeated.
-    """
-    unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    what = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-    when = ", before sending" if unsent else ""
-    return TransportError(
-        call,
-        retryable=unsent or not call.single_use,
-        detail=f"no answer: {type(exc).__name__} ({what}{when})",
-    )

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import lifecycle
 
 from ._call import Call
-from ._errors import MalformedResponse, TrueLayerError, error_for_answer
+from ._classify import error_for_answer
+from ._errors import MalformedResponse, TrueLayerError
 from ._results import (
     AuthenticationNeeded,
     Consent,

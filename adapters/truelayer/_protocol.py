@@ -23,8 +23,9 @@ import lifecycle
 
 from . import _parse as parse
 from ._call import Call
+from ._classify import error_for_transport
 from ._endpoints import Endpoints
-from ._errors import MalformedResponse, TrueLayerError, error_for_transport
+from ._errors import MalformedResponse, TrueLayerError
 from ._link import check_redirect_uri
 from ._results import Consent, Deleted, ExtendResult, ExtendUser, TokenGrant
 

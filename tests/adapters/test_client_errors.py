@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -140,6 +141,24 @@ def test_each_error_has_its_class_retry_decision_and_core_event(
     assert row.error in str(error) and str(row.status) in str(error)
     assert "injected by the sandbox" not in str(error) + repr(error)  # the description
     assert error.description == "injected by the sandbox"
+
+
+def test_an_error_survives_pickling_with_its_fields() -> None:
+    error = ProviderTooManyRequests(
+        Call.DATA, status=429, error="provider_too_many_requests", retry_after=2.0
+    )
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301
+
+    assert type(copy) is ProviderTooManyRequests
+    assert (copy.call, copy.status, copy.error, copy.retryable, copy.retry_after) == (
+        Call.DATA,
+        429,
+        "provider_too_many_requests",
+        True,
+        2.0,
+    )
+    assert str(copy) == str(error)
 
 
 def test_a_core_event_needs_an_aware_time() -> None:
