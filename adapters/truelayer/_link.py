@@ -68,9 +68,9 @@ def provider_covered(provider_id: str, providers: Iterable[str]) -> bool:
     return False
 
 
-def _text(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value or len(value) > _MAX_FIELD:
-        raise AuthLinkError(f"{name} must be a non-empty string of at most {_MAX_FIELD} chars")
+def _text(name: str, value: object, limit: int = _MAX_FIELD) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise AuthLinkError(f"{name} must be a non-empty string of at most {limit} chars")
     if not value.isprintable():
         raise AuthLinkError(f"{name} must not contain control characters")
     return value
@@ -237,7 +237,7 @@ def reauthentication_link(user_input_link: str) -> AuthLink:
     Raises:
         AuthLinkError: the link is not http(s), or names no valid ``redirect_uri``.
     """
-    parts = urlsplit(_text("user_input_link", user_input_link))
+    parts = urlsplit(_text("user_input_link", user_input_link, limit=8192))
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise AuthLinkError("user_input_link must be an absolute http(s) URL")
     params = {

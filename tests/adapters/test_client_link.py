@@ -14,6 +14,7 @@ from test_client_support import REDIRECT_URI, SCOPES, consent
 import lifecycle
 from adapters.sandbox import Sandbox
 from adapters.truelayer import (
+    AuthenticationNeeded,
     AuthLinkError,
     CallbackCode,
     Endpoints,
@@ -192,3 +193,28 @@ def test_the_sandbox_dialog_accepts_the_link_and_sends_its_state_back(
     assert isinstance(callback, CallbackCode)
     assert callback.state == link.state
     assert callback.scope == ("info", "accounts")
+
+
+def test_a_reauthentication_link_gets_our_own_state_and_challenge() -> None:
+    given = (
+        "https://auth.truelayer.com/?response_type=code&client_id=c&reauth_id=r-1"
+        "&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=theirs&code_challenge=old"
+    )
+
+    link = AuthenticationNeeded(given).auth_link()
+
+    params = _link_params(link.url)
+    assert link.url.startswith("https://auth.truelayer.com/?")
+    assert params["reauth_id"] == "r-1"
+    assert params["state"] == link.state.reveal() != "theirs"
+    assert params["code_challenge"] == pkce_challenge(link.code_verifier)
+    assert params["code_challenge_method"] == "S256"
+    assert link.redirect_uri == "https://app.example/cb"
+
+
+@pytest.mark.parametrize(
+    "given", ["javascript:alert(1)", "https://auth.truelayer.com/?client_id=c", ""]
+)
+def test_an_unusable_reauthentication_link_is_refused(given: str) -> None:
+    with pytest.raises(AuthLinkError):
+        AuthenticationNeeded(given).auth_link()
