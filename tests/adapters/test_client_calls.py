@@ -146,32 +146,49 @@ def test_extend_no_action_needed_gives_new_tokens_and_extension_granted(
     assert len(client.accounts(result.grant.access_token)) == 2
 
 
-def test_extend_authentication_needed_gives_a_link_whose_code_is_exchanged(
+def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active(
     client: Client, sandbox: Sandbox
 ) -> None:
-    now = sandbox.clock.now()
-    grant = connect(client)
-    assert grant.refresh_token is not None
+    t0 = sandbox.clock.now()
+    record = lifecycle.start(lifecycle.ConnectionStarted(t0, region="uk", scopes=SCOPES))
+    link, callback = authorise(client)
+    record = must(must(record, link.link_issued(t0)).record, callback.to_event(t0)).record
+    decision = must(record, lifecycle.ExchangeCode(t0))
+    grant = client.exchange_code(callback.code, code_verifier=link.code_verifier)
+    record = must(decision.record, grant.to_event(t0)).record
+    assert record.refresh_token is not None
     sandbox.configure(extend_answer=ExtendAnswer.AUTHENTICATION_NEEDED)
+    now = sandbox.clock.advance(timedelta(days=10))
+    record = must(record, lifecycle.ConsentReconfirmed(now, evidence="settings")).record
+    decision = must(record, lifecycle.Extend(now))
+    assert record.refresh_token is not None
 
-    result = client.extend(grant.refresh_token, user=USER)
+    result = client.extend(record.refresh_token, user=USER)
 
     assert isinstance(result, AuthenticationNeeded)
     assert result.user_input_link.startswith(f"{sandbox.base_url}/?")
     assert result.user_input_link not in repr(result)
-    assert result.to_event(now) == lifecycle.ExtensionNeedsAuthentication(
+    event = result.to_event(now)
+    assert event == lifecycle.ExtensionNeedsAuthentication(
         now, user_input_link=result.user_input_link
     )
+    record = must(decision.record, event).record
+    assert record.status is lifecycle.Status.AUTHORIZATION_REQUIRED
     # R9: the user authenticates and comes back with a code, exchanged as usual (R4);
-    # R14: the attempt carries our own state and PKCE pair.
-    link = result.auth_link()
-    assert link.state.reveal() in link.url
-    callback = parse_callback(consent(link), link.state)
-    assert isinstance(callback, CallbackCode)
-    again = client.exchange_code(callback.code, code_verifier=link.code_verifier)
-    assert len(client.accounts(again.access_token)) == 2
-    (consent_,) = client.me(again.access_token)
+    # R14: the attempt carries our own state and PKCE pair, checked by client and core.
+    again = result.auth_link()
+    record = must(record, again.link_issued(now)).record
+    returned = parse_callback(consent(again), again.state)
+    assert isinstance(returned, CallbackCode)
+    record = must(record, returned.to_event(now)).record
+    decision = must(record, lifecycle.ExchangeCode(now))
+    grant = client.exchange_code(returned.code, code_verifier=again.code_verifier)
+    record = must(decision.record, grant.to_event(now)).record
+    assert record.status is lifecycle.Status.ACTIVE
+    # The consent clock restarted on both sides (R9).
+    (consent_,) = client.me(grant.access_token)
     assert consent_.consent_expires_at == now + timedelta(days=90)
+    assert lifecycle.deadlines(record, now).consent_expires_at == now + timedelta(days=90)
 
 
 def test_extend_reconfirmation_needed_implies_no_core_event(
