@@ -107,7 +107,7 @@ def _columns(width: int) -> Iterator[None]:
 def _help(argument: str | None) -> str:
     argv = ["--help"] if argument is None else [argument, "--help"]
     out = io.StringIO()
-    with _columns(88), contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+    with _columns(72), contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         cli_main(argv)
     return _fenced("text", out.getvalue())
 

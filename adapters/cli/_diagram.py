@@ -21,6 +21,15 @@ __all__ = ["register"]
 
 _PROG = "lifecycle diagram"
 
+# The module docstring, in plain text for --help (no reST markup).
+_DESCRIPTION = (
+    "Write the diagrams generated from the core into DIR: the state diagram as Mermaid "
+    "(lifecycle.mmd), Graphviz DOT (lifecycle.dot) and SVG (lifecycle.svg, rendered by "
+    "Graphviz's dot), and one clocks chart per region (clocks-REGION.mmd). With --check, "
+    "write nothing: exit 1 naming each stale file, 0 when all match. Exit 2 when the "
+    "diagrams cannot be generated (Graphviz missing) or DIR cannot be read or written."
+)
+
 
 def _check(out: Path) -> int:
     stale = find_stale(out, generate())
@@ -61,8 +70,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "diagram",
         help="write the state diagram and clocks charts generated from the core, or check them",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_DESCRIPTION,
     )
     parser.add_argument(
         "--out",
