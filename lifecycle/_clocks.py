@@ -17,6 +17,7 @@ from ._vocabulary import InactiveReason, Status
 
 __all__ = [
     "CLOCKS",
+    "Clock",
     "Deadlines",
     "code_expires_at",
     "consent_expires_at",
@@ -66,7 +67,9 @@ def extend_until(record: Connection, policy: Policy) -> datetime | None:
 
 
 # The clocks that TIME rows of the transition table name (``Rule.clock``).
-CLOCKS: dict[str, Callable[[Connection, Policy], datetime | None]] = {
+Clock = Callable[[Connection, Policy], datetime | None]
+
+CLOCKS: dict[str, Clock] = {
     "code_expires_at": code_expires_at,
     "consent_expires_at": consent_expires_at,
     "refresh_lapses_at": refresh_lapses_at,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from ._clocks import CLOCKS, Deadlines, deadlines_of
 from ._errors import MalformedInputError
@@ -18,8 +18,8 @@ from ._evolve import EVOLVE
 from ._guards import GUARDS, access_expired
 from ._inputs import ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
-from ._record import Connection
-from ._table import RULES, TIME_RULES, Rule, rules_for
+from ._record import Connection, replace
+from ._table import RULES, TIME_RULES, TIME_RULES_BY_SOURCE, Rule, rules_for
 from ._vocabulary import Effect, InactiveReason, Reason, Status
 
 __all__ = ["Decision", "apply", "deadlines", "settle", "start", "status_at"]
@@ -63,14 +63,13 @@ def start(event: ConnectionStarted, policy: Policy = DEFAULT_POLICY) -> Connecti
 
 
 def _next_time_rule(record: Connection, now: datetime, policy: Policy) -> Rule | None:
-    due: list[tuple[datetime, int, Rule]] = []
-    for order, row in enumerate(TIME_RULES):
-        if row.source is not record.status or row.clock is None:
-            continue
-        moment = CLOCKS[row.clock](record, policy)
-        if moment is not None and now >= moment:
-            due.append((moment, order, row))
-    return min(due, key=lambda item: item[:2])[2] if due else None
+    # The time row of the record's status whose clock ran out first (table order on a tie).
+    first: tuple[datetime, Rule] | None = None
+    for row, clock in TIME_RULES_BY_SOURCE.get(record.status, ()):
+        moment = clock(record, policy)
+        if moment is not None and now >= moment and (first is None or moment < first[0]):
+            first = (moment, row)
+    return None if first is None else first[1]
 
 
 def settle(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY) -> Connection:
@@ -80,8 +79,12 @@ def settle(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY) -
         NaiveDatetimeError: ``now`` has no UTC offset.
     """
     ensure_aware("now", now)
+    return _settle(record, now, policy)
+
+
+def _settle(record: Connection, now: datetime, policy: Policy) -> Connection:
     while (row := _next_time_rule(record, now, policy)) is not None:
-        record = evolve(record, status=row.dest, inactive_reason=row.reason)
+        record = replace(record, {"status": row.dest, "inactive_reason": row.reason})
     return record
 
 
@@ -137,7 +140,8 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
         policy: the durations and region table to decide by.
 
     Returns:
-        The decision. A refused input leaves ``decision.record is record``.
+        The decision. A refused input leaves ``decision.record is record``; so does an
+        accepted one that changes nothing, and ``last_input_at`` then stays where it was.
 
     Raises:
         MalformedInputError: ``input`` is not an input.
@@ -151,28 +155,31 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
             f"{input.TYPE} at {input.at.isoformat()} is before the last input "
             f"at {record.last_input_at.isoformat()}",
         )
-    settled = settle(record, input.at, policy)
+    settled = _settle(record, input.at, policy)  # input.at was checked when it was built
     row = RULES.get((settled.status, input.TYPE))
     if row is None:
         return _status_refusal(record, settled, input, policy)
     for name in row.guards:
-        reason = GUARDS[name].check(settled, input, policy)
+        guard = GUARDS[name]
+        reason = guard.check(settled, input, policy)
         if reason is not None:
-            return _refuse(record, reason, f"{input.TYPE}: {GUARDS[name].label} fails")
+            return _refuse(record, reason, f"{input.TYPE}: {guard.label} fails")
     effects = row.effects
+    evolver = EVOLVE.get(input.TYPE)
     changes: dict[str, Any] = {}
     if row.refresh_first:
         if access_expired(settled, input):
             effects = (Effect.REFRESH_TOKEN, *effects)
             changes = EVOLVE[input.TYPE](settled, input)
-    elif input.TYPE in EVOLVE:
-        changes = EVOLVE[input.TYPE](settled, input)
-    reason_after = row.reason or (settled.inactive_reason if row.dest is Status.INACTIVE else None)
-    new = evolve(
-        settled,
-        status=row.dest,
-        inactive_reason=reason_after,
-        last_input_at=input.at,
-        **changes,
+    elif evolver is not None:
+        changes = evolver(settled, input)
+    if not changes and settled is record and row.dest is record.status:
+        # Nothing to change (a read with a live token, a tick that fires nothing): keep
+        # the record itself. Most decisions are these; a store then has nothing to write.
+        return Decision(record, True, None, effects)
+    changes["status"] = row.dest
+    changes["inactive_reason"] = row.reason or (
+        settled.inactive_reason if row.dest is Status.INACTIVE else None
     )
-    return Decision(record=new, accepted=True, effects=effects)
+    changes["last_input_at"] = input.at
+    return Decision(replace(settled, changes), True, None, effects)

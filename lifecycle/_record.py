@@ -6,14 +6,16 @@ time* is derived from it (``status_at``), never stored by an adapter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from attrs import frozen
+from attrs import fields, frozen
 
 from ._secret import Secret
 from ._vocabulary import Effect, InactiveReason, Status
 
-__all__ = ["SECRET_FIELDS", "Connection", "Reconfirmation"]
+__all__ = ["SECRET_FIELDS", "Connection", "Reconfirmation", "replace"]
 
 # The fields of a record (and of its JSON form) that hold secrets: stores encrypt these.
 SECRET_FIELDS = ("state", "code_verifier", "code", "access_token", "refresh_token")
@@ -67,3 +69,35 @@ class Connection:
     pending_since: datetime | None = None
     last_reminder_at: datetime | None = None
     last_error: str | None = None
+
+
+_NAMES = tuple(attribute.name for attribute in fields(Connection))
+
+
+def _compile_replace() -> Callable[[Connection, dict[str, Any]], Connection]:
+    # One positional call with every field spelled out: no per-call introspection, no
+    # loop. This is the one allocation on the decision hot path; attrs.evolve costs
+    # about twice as much for the same record.
+    arguments = ", ".join(f"get({name!r}, record.{name})" for name in _NAMES)
+    source = f"def replace(record, changes):\n    get = changes.get\n    return cls({arguments})\n"
+    namespace: dict[str, Any] = {"cls": Connection}
+    exec(compile(source, "<lifecycle replace>", "exec"), namespace)  # noqa: S102 - static source
+    compiled: Callable[[Connection, dict[str, Any]], Connection] = namespace["replace"]
+    return compiled
+
+
+_replace = _compile_replace()
+
+
+def replace(record: Connection, changes: dict[str, Any]) -> Connection:
+    """A copy of ``record`` with ``changes`` applied (``attrs.evolve``, faster).
+
+    Raises:
+        TypeError: a change names no field of the record.
+    """
+    if not changes.keys() <= _FIELD_SET:
+        raise TypeError(f"Connection has no field(s) {sorted(changes.keys() - _FIELD_SET)}")
+    return _replace(record, changes)
+
+
+_FIELD_SET = frozenset(_NAMES)

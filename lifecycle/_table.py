@@ -21,13 +21,13 @@ from types import MappingProxyType
 
 from attrs import frozen
 
-from ._clocks import CLOCKS
+from ._clocks import CLOCKS, Clock
 from ._errors import TableError
 from ._guards import GUARDS
 from ._inputs import INPUT_TYPES
 from ._vocabulary import Effect, InactiveReason, Kind, Status
 
-__all__ = ["RULES", "TABLE", "TIME_RULES", "Rule", "rules_for"]
+__all__ = ["RULES", "TABLE", "TIME_RULES", "TIME_RULES_BY_SOURCE", "Rule", "rules_for"]
 
 AR, AZ, AC, IN = (
     Status.AUTHORIZATION_REQUIRED,
@@ -172,6 +172,14 @@ RULES: Mapping[tuple[Status | None, str], Rule] = MappingProxyType(
     {(row.source, row.input): row for row in TABLE if row.kind is not Kind.TIME}
 )
 TIME_RULES: tuple[Rule, ...] = tuple(row for row in TABLE if row.kind is Kind.TIME)
+TIME_RULES_BY_SOURCE: Mapping[Status | None, tuple[tuple[Rule, Clock], ...]] = MappingProxyType(
+    {
+        status: tuple(
+            (row, CLOCKS[row.clock]) for row in TIME_RULES if row.source is status and row.clock
+        )
+        for status in Status
+    }
+)
 
 
 def rules_for(input_type: str) -> tuple[Rule, ...]:

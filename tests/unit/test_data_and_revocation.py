@@ -54,3 +54,20 @@ def test_a_naive_now_is_a_clear_error() -> None:
 def test_apply_refuses_what_is_not_an_input() -> None:
     with pytest.raises(core.MalformedInputError):
         core.apply(active(), "tick")  # type: ignore[arg-type]
+
+
+def test_a_read_with_a_live_token_returns_the_very_same_record() -> None:
+    record = active()
+    decision = core.apply(record, core.FetchData(T0 + M))
+    assert decision.accepted
+    assert decision.effects == (Effect.FETCH_DATA,)
+    assert decision.record is record  # nothing to write
+
+
+def test_a_tick_that_fires_a_time_row_is_written() -> None:
+    record = active()
+    later = T0 + 3 * S + 30 * 24 * H  # the unused refresh token lapses (R6)
+    decision = core.apply(record, core.Tick(later))
+    assert decision.record is not record
+    assert decision.record.inactive_reason is InactiveReason.REFRESH_TOKEN_LAPSED
+    assert decision.record.last_input_at == later
