@@ -14,8 +14,8 @@ from attrs import frozen
 
 from ._clocks import CLOCKS, Deadlines, deadlines_of
 from ._errors import MalformedInputError
-from ._evolve import EVOLVE
-from ._guards import GUARDS, access_expired
+from ._evolve import EVOLVE, Evolver
+from ._guards import GUARDS, Guard, access_expired
 from ._inputs import ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
 from ._record import Connection, replace
@@ -131,6 +131,17 @@ def _status_refusal(
     return _refuse(record, reason, f"can't handle {input.TYPE} when status={settled.status}")
 
 
+# The table compiled for the hot path: per input type, per status, the row with its
+# guard objects and its evolver, so that a decision does two dict lookups and no more.
+_STEPS: dict[str, dict[Status | None, tuple[Rule, tuple[Guard, ...], Evolver | None]]] = {}
+for _row in RULES.values():
+    _STEPS.setdefault(_row.input, {})[_row.source] = (
+        _row,
+        tuple(GUARDS[name] for name in _row.guards),
+        EVOLVE.get(_row.input),
+    )
+
+
 def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> Decision:
     """Decide one input against a record.
 
@@ -156,23 +167,20 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
             f"at {record.last_input_at.isoformat()}",
         )
     settled = _settle(record, input.at, policy)  # input.at was checked when it was built
-    row = RULES.get((settled.status, input.TYPE))
-    if row is None:
+    step = _STEPS[input.TYPE].get(settled.status)
+    if step is None:
         return _status_refusal(record, settled, input, policy)
-    for name in row.guards:
-        guard = GUARDS[name]
+    row, guards, evolver = step
+    for guard in guards:
         reason = guard.check(settled, input, policy)
         if reason is not None:
             return _refuse(record, reason, f"{input.TYPE}: {guard.label} fails")
     effects = row.effects
-    evolver = EVOLVE.get(input.TYPE)
     changes: dict[str, Any] = {}
-    if row.refresh_first:
-        if access_expired(settled, input):
-            effects = (Effect.REFRESH_TOKEN, *effects)
-            changes = EVOLVE[input.TYPE](settled, input)
-    elif evolver is not None:
+    if evolver is not None and (not row.refresh_first or access_expired(settled, input)):
         changes = evolver(settled, input)
+        if row.refresh_first:
+            effects = (Effect.REFRESH_TOKEN, *effects)
     if not changes and settled is record and row.dest is record.status:
         # Nothing to change (a read with a live token, a tick that fires nothing): keep
         # the record itself. Most decisions are these; a store then has nothing to write.

@@ -23,7 +23,7 @@ from ._record import Connection, Reconfirmation
 from ._secret import Secret
 from ._vocabulary import Effect
 
-__all__ = ["EVOLVE"]
+__all__ = ["EVOLVE", "Evolver"]
 
 
 def _requested_at(record: Connection, effect: Effect, at: datetime) -> datetime:
