@@ -37,7 +37,8 @@ def code_expires_at(record: Connection, policy: Policy) -> datetime | None:
 
 def consent_expires_at(record: Connection, policy: Policy) -> datetime:
     """R7/R8: the lifetime, by region and offline access, from start or last extension."""
-    lifetime = policy.region(record.region).lifetime(record.offline_access)
+    region = policy.region(record.region)
+    lifetime = region.lifetime_offline if record.offline_access else region.lifetime_online
     return record.consent_started_at + lifetime
 
 

@@ -64,12 +64,17 @@ def start(event: ConnectionStarted, policy: Policy = DEFAULT_POLICY) -> Connecti
 
 def _next_time_rule(record: Connection, now: datetime, policy: Policy) -> Rule | None:
     # The time row of the record's status whose clock ran out first (table order on a tie).
-    first: tuple[datetime, Rule] | None = None
-    for row, clock in TIME_RULES_BY_SOURCE.get(record.status, ()):
+    first: Rule | None = None
+    first_moment = now
+    for row, clock in TIME_RULES_BY_SOURCE[record.status]:
         moment = clock(record, policy)
-        if moment is not None and now >= moment and (first is None or moment < first[0]):
-            first = (moment, row)
-    return None if first is None else first[1]
+        if (
+            moment is not None
+            and moment <= first_moment
+            and (first is None or moment < first_moment)
+        ):
+            first, first_moment = row, moment
+    return first
 
 
 def settle(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY) -> Connection:

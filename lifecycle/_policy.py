@@ -105,10 +105,10 @@ class Policy:
         Raises:
             UnknownRegionError: the table does not name that region.
         """
-        try:
-            return self.regions[name]
-        except KeyError:
-            raise UnknownRegionError(name, tuple(sorted(self.regions))) from None
+        region = self.regions.get(name)
+        if region is None:
+            raise UnknownRegionError(name, tuple(sorted(self.regions)))
+        return region
 
 
 DEFAULT_POLICY = Policy()
