@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", max_examples=60, deadline=None)
@@ -15,3 +17,18 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None]:
+    """With ``LIFECYCLE_FORBID_SKIPS=1`` (CI), a skipped test fails.
+
+    Tests that need a service (PostgreSQL, Chromium, Mermaid from npm) skip with a reason
+    on a machine without it; CI installs and starts them all, so a skip there means a
+    missing install step, which must not pass unnoticed.
+    """
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.skipped and os.environ.get("LIFECYCLE_FORBID_SKIPS") == "1":
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but LIFECYCLE_FORBID_SKIPS=1: {report.longrepr}"
