@@ -9,6 +9,7 @@ from typing import Any
 from ._inputs import (
     CodeExchanged,
     CodeRejected,
+    ConsentExpiryReported,
     ConsentReconfirmed,
     ExtensionGranted,
     ExtensionNeedsAuthentication,
@@ -90,7 +91,12 @@ def _code_exchanged(record: Connection, input: CodeExchanged) -> dict[str, Any]:
     )
     if record.reauthenticating:
         # R9: an extension that needed authentication restarts the consent clock here.
-        changes.update(consent_started_at=input.at, reauthenticating=False, user_input_link=None)
+        changes.update(
+            consent_started_at=input.at,
+            reauthenticating=False,
+            user_input_link=None,
+            reported_consent_expires_at=None,
+        )
     return changes
 
 
@@ -134,7 +140,9 @@ def _extension_granted(record: Connection, input: ExtensionGranted) -> dict[str,
     changes = _tokens(
         record, input.at, start, input.expires_in, input.access_token, input.refresh_token
     )
-    changes["consent_started_at"] = input.at  # R9: extended; the lifetime starts again
+    # R9: extended; the lifetime starts again, and what /me said of the old one is void.
+    changes["consent_started_at"] = input.at
+    changes["reported_consent_expires_at"] = None
     return changes
 
 
@@ -170,6 +178,10 @@ def _access_denied(record: Connection, input: Input) -> dict[str, Any]:
     return {"pending": None, "pending_since": None}
 
 
+def _consent_expiry_reported(record: Connection, input: ConsentExpiryReported) -> dict[str, Any]:
+    return {"reported_consent_expires_at": input.consent_expires_at}
+
+
 def _reminder_sent(record: Connection, input: Input) -> dict[str, Any]:
     return {"last_reminder_at": input.at}
 
@@ -194,5 +206,6 @@ EVOLVE: dict[str, Evolver] = {
     "access_denied": _access_denied,
     "revoke": _revoke,
     "revoked": _revoked,
+    "consent_expiry_reported": _consent_expiry_reported,
     "reminder_sent": _reminder_sent,
 }

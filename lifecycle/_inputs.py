@@ -25,6 +25,7 @@ __all__ = [
     "CodeExchanged",
     "CodeRejected",
     "ConnectionStarted",
+    "ConsentExpiryReported",
     "ConsentReconfirmed",
     "ExchangeCode",
     "Extend",
@@ -269,6 +270,18 @@ class Revoked(Input):
 
 
 @frozen
+class ConsentExpiryReported(Input):
+    """``/data/v1/me`` reported when the consent expires (R10).
+
+    Advisory: the core keeps the earlier of this and its own clock, so that a bank that
+    ends consent early never gets a call with a dead token.
+    """
+
+    TYPE = "consent_expiry_reported"
+    consent_expires_at: datetime = field(kw_only=True, validator=_aware)
+
+
+@frozen
 class ReminderSent(Input):
     """The shell reminded the user to reconfirm consent; silences that reminder."""
 
@@ -303,6 +316,7 @@ INPUT_TYPES: dict[str, type[Input]] = {
         AccessDenied,
         Revoke,
         Revoked,
+        ConsentExpiryReported,
         ReminderSent,
         Tick,
     )

@@ -42,6 +42,8 @@ class Connection:
         started_at: when the connection started (``connection_started``).
         consent_started_at: start of the consent clock: start, extension or re-auth (R8).
         last_input_at: the time of the last input applied; inputs never go back in time.
+        reported_consent_expires_at: what ``/data/v1/me`` last said of the current
+            consent (R10); the consent clock ends at the earlier of the two.
     """
 
     region: str
@@ -69,6 +71,7 @@ class Connection:
     pending_since: datetime | None = None
     last_reminder_at: datetime | None = None
     last_error: str | None = None
+    reported_consent_expires_at: datetime | None = None
 
 
 _NAMES = tuple(attribute.name for attribute in fields(Connection))

@@ -123,6 +123,7 @@ TABLE: tuple[Rule, ...] = (
     ),
     Rule("revoked", E, AC, IN, InactiveReason.REVOKED, rule="R12"),
     Rule("revoked", E, IN, IN, InactiveReason.REVOKED, rule="R12"),
+    Rule("consent_expiry_reported", E, AC, AC, rule="R10"),
     Rule("reminder_sent", E, AC, AC, rule="R9"),
     Rule("tick", E, AR, AR),
     Rule("tick", E, AZ, AZ),

@@ -98,6 +98,9 @@ def sample_input(kind: str, at: datetime) -> core.Input:
         "access_denied": core.AccessDenied(at),
         "revoke": core.Revoke(at),
         "revoked": core.Revoked(at),
+        "consent_expiry_reported": core.ConsentExpiryReported(
+            at, consent_expires_at=at + timedelta(days=80)
+        ),
         "reminder_sent": core.ReminderSent(at),
         "tick": core.Tick(at),
     }

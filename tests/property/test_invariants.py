@@ -58,6 +58,9 @@ _FIELD_SPECS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "consent_reconfirmed": {"evidence": text},
     "extension_granted": {**tokens, "refresh_token": secrets},
     "extension_needs_authentication": {"user_input_link": st.just("https://x.test")},
+    "consent_expiry_reported": {
+        "consent_expires_at": st.integers(0, 400).map(lambda d: T0 + timedelta(days=d))
+    },
 }
 FIELDS = {kind: st.fixed_dictionaries(spec) for kind, spec in _FIELD_SPECS.items()}
 
@@ -122,7 +125,8 @@ def check_step(
 
     # Deadlines never move backwards, except when the consent clock restarts.
     old = core.deadlines(before, at, policy)
-    restarts = input.TYPE in {"extension_granted", "code_exchanged"}
+    # R9 restarts the consent clock; R10 may report an earlier end than derived.
+    restarts = input.TYPE in {"extension_granted", "code_exchanged", "consent_expiry_reported"}
     for name in ("consent_expires_at", "extend_until", "refresh_use_by"):
         was, now = getattr(old, name), getattr(limits, name)
         if was is not None and now is not None and not restarts:

@@ -145,3 +145,30 @@ def test_starting_scopes_without_offline_access_cannot_extend() -> None:
     record = must(record, core.ConsentReconfirmed(T0 + M, evidence="x"))
     assert core.apply(record, core.Extend(T0 + 2 * M)).reason is Reason.NO_OFFLINE_ACCESS
     assert SCOPES  # the default builders ask for offline_access
+
+
+def test_an_earlier_expiry_reported_by_me_shortens_the_consent() -> None:
+    record = _kept_alive()
+    reported = T0 + 60 * D
+    record = must(record, core.ConsentExpiryReported(T0 + 2 * D, consent_expires_at=reported))
+    assert core.deadlines(record, T0 + 2 * D).consent_expires_at == reported
+    assert core.status_at(record, reported - S) == (Status.ACTIVE, None)
+    assert core.status_at(record, reported) == (Status.INACTIVE, InactiveReason.CONSENT_EXPIRED)
+
+
+def test_a_later_expiry_reported_by_me_never_lengthens_the_consent() -> None:
+    record = _kept_alive()
+    record = must(record, core.ConsentExpiryReported(T0 + 2 * D, consent_expires_at=T0 + 200 * D))
+    assert core.deadlines(record, T0 + 2 * D).consent_expires_at == T0 + 90 * D
+
+
+def test_an_extension_forgets_what_me_said_of_the_old_consent() -> None:
+    record = must(
+        _kept_alive(), core.ConsentExpiryReported(T0 + 2 * D, consent_expires_at=T0 + 85 * D)
+    )
+    record = must(_reconfirmed(record), core.Extend(T0 + 80 * D + S))
+    record = must(
+        record,
+        core.ExtensionGranted(T0 + 80 * D + 2 * S, expires_in=3600, refresh_token=secret("n")),
+    )
+    assert core.deadlines(record, T0 + 81 * D).consent_expires_at == T0 + 170 * D + 2 * S
