@@ -31,7 +31,8 @@ def _where(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--sqlite", metavar="PATH", help="a SQLite database file")
     where.add_argument(
-        "--postgres", metavar="DSN",
+        "--postgres",
+        metavar="DSN",
         help="a PostgreSQL connection string (put the password in PGPASSWORD, not here)",
     )
     parser.add_argument("--schema", default="public", help="the PostgreSQL schema (public)")
@@ -80,8 +81,10 @@ def _copy(args: argparse.Namespace) -> int:
     print(f"copied {report.copied} connections; skipped {len(report.skipped)} already there")
     if report.failed:
         names = ", ".join(report.failed[:20])
-        print(f"lifecycle store copy: {len(report.failed)} unreadable, not copied: {names}",
-              file=sys.stderr)
+        print(
+            f"lifecycle store copy: {len(report.failed)} unreadable, not copied: {names}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -105,7 +108,9 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``store`` (``migrate``, ``reencrypt``, ``copy``, ``keygen``) to ``lifecycle``."""
     parser = subparsers.add_parser(
-        "store", help="migrate, re-encrypt or copy a connection store", description=__doc__,
+        "store",
+        help="migrate, re-encrypt or copy a connection store",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="store_command", required=True, metavar="ACTION")
@@ -127,8 +132,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     copy.add_argument("--from-sqlite", required=True, metavar="PATH")
     copy.add_argument("--to-postgres", required=True, metavar="DSN")
     copy.add_argument("--schema", default="public", help="the PostgreSQL schema (public)")
-    copy.add_argument("--skip-existing", action="store_true",
-                      help="leave connections the target already has (to resume a copy)")
+    copy.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="leave connections the target already has (to resume a copy)",
+    )
     copy.set_defaults(run=_guarded(_copy))
 
     keygen = commands.add_parser("keygen", help="print a new kid:base64key for LIFECYCLE_KEYS")

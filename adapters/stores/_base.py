@@ -149,7 +149,10 @@ class BaseStore:
             connection_id, row["record"], row["status"], row["key_id"]
         )
         return StoredConnection(
-            connection_id, record, int(row["version"]), row["lease_owner"],
+            connection_id,
+            record,
+            int(row["version"]),
+            row["lease_owner"],
             time(row["lease_until"]),
         )
 
@@ -157,8 +160,15 @@ class BaseStore:
         recorded_at = time(row["recorded_at"])
         assert recorded_at is not None  # NOT NULL in the schema
         return self._codec.decode_entry(
-            connection_id, int(row["seq"]), row["input"], row["accepted"], row["reason"],
-            row["effects"], row["status_after"], row["key_id"], recorded_at,
+            connection_id,
+            int(row["seq"]),
+            row["input"],
+            row["accepted"],
+            row["reason"],
+            row["effects"],
+            row["status_after"],
+            row["key_id"],
+            recorded_at,
         )
 
     def _lease_args(

@@ -88,11 +88,11 @@ def _context(connection_id: str, scope: str, field: str) -> bytes:
 
 
 def _load(connection_id: str, raw: object, what: str, seq: int | None = None) -> Any:
-    # PostgreSQL hands back jsonb already parsed; SQLite and memory hand back text.
+    # Every store hands JSON columns over as text (PostgreSQL casts jsonb to text).
     if isinstance(raw, bytes | bytearray | memoryview):
         raw = bytes(raw).decode("utf-8", errors="replace")
     if not isinstance(raw, str):
-        return raw
+        raise CorruptRecordError(connection_id, f"the {what} column is not text", seq)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
@@ -178,8 +178,11 @@ class Codec:
             )
         if self.keyring is None:
             raise DecryptionError(
-                connection_id, field, "encrypted, but no keyring is configured",
-                Keyring.key_id_of(value), seq,
+                connection_id,
+                field,
+                "encrypted, but no keyring is configured",
+                Keyring.key_id_of(value),
+                seq,
             )
         try:
             return self.keyring.open(value, _context(connection_id, scope, field))
@@ -190,9 +193,7 @@ class Codec:
         """The row of a record: sealed JSON, status and the agenda's next due time."""
         text = self._seal(core.record_to_json(record), connection_id, "record")
         due = core.next_due(record, record.last_input_at)
-        return RecordRow(
-            text, record.status.value, None if due is None else utc(due), self.key_id
-        )
+        return RecordRow(text, record.status.value, None if due is None else utc(due), self.key_id)
 
     def decode_record(
         self, connection_id: str, raw: object, status: object, key_id: str | None
@@ -205,8 +206,9 @@ class Codec:
         """
         if not isinstance(status, str) or status not in core.Status.__members__.values():
             raise CorruptRecordError(connection_id, f"unknown status {str(status)[:40]!r}")
-        data = self._unseal(_load(connection_id, raw, "record"), connection_id, "record",
-                            key_id, None)
+        data = self._unseal(
+            _load(connection_id, raw, "record"), connection_id, "record", key_id, None
+        )
         try:
             record = core.record_from_json(data)
         except core.UnsupportedSchemaVersionError as error:
@@ -277,8 +279,13 @@ class Codec:
             CorruptRecordError: anything in the row is unreadable (names ``seq``).
             DecryptionError: a secret field of the input cannot be decrypted.
         """
-        data = self._unseal(_load(connection_id, raw_input, "input", seq), connection_id,
-                            f"history:{seq}", key_id, seq)
+        data = self._unseal(
+            _load(connection_id, raw_input, "input", seq),
+            connection_id,
+            f"history:{seq}",
+            key_id,
+            seq,
+        )
         try:
             input = core.input_from_json(data)
             effect_list = _load(connection_id, effects, "effects", seq)
@@ -311,6 +318,5 @@ class Codec:
             return None
         scope = "record" if seq is None else f"history:{seq}"
         what = "record" if seq is None else "input"
-        data = self._unseal(_load(connection_id, raw, what, seq), connection_id, scope,
-                            key_id, seq)
+        data = self._unseal(_load(connection_id, raw, what, seq), connection_id, scope, key_id, seq)
         return self._seal(data, connection_id, scope)

@@ -143,8 +143,7 @@ class ReencryptError(StoreError):
         names = ", ".join(repr(name) for name in failed[:10])
         more = "" if len(failed) <= 10 else f" and {len(failed) - 10} more"
         super().__init__(
-            f"re-encrypted {rewritten} rows; cannot read {len(failed)} connection(s): "
-            f"{names}{more}"
+            f"re-encrypted {rewritten} rows; cannot read {len(failed)} connection(s): {names}{more}"
         )
         self.rewritten = rewritten
         self.failed = failed

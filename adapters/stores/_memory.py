@@ -77,8 +77,9 @@ class MemoryStore:
         record = self._codec.decode_record(
             connection_id, encoded.record, encoded.status, encoded.key_id
         )
-        return StoredConnection(connection_id, record, row.version, row.lease_owner,
-                                row.lease_until)
+        return StoredConnection(
+            connection_id, record, row.version, row.lease_owner, row.lease_until
+        )
 
     def create(
         self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
@@ -125,8 +126,9 @@ class MemoryStore:
                 row.record = encoded
             row.version += 1
             row.history.append(entry)
-            return StoredConnection(connection_id, decision.record, row.version,
-                                    row.lease_owner, row.lease_until)
+            return StoredConnection(
+                connection_id, decision.record, row.version, row.lease_owner, row.lease_until
+            )
 
     def history(self, connection_id: str) -> list[HistoryEntry]:
         """See ``Store.history``."""
@@ -134,8 +136,15 @@ class MemoryStore:
             rows = list(self._row(connection_id).history)
         return [
             self._codec.decode_entry(
-                connection_id, item.seq, item.input, item.accepted, item.reason,
-                item.effects, item.status_after, item.key_id, item.recorded_at,
+                connection_id,
+                item.seq,
+                item.input,
+                item.accepted,
+                item.reason,
+                item.effects,
+                item.status_after,
+                item.key_id,
+                item.recorded_at,
             )
             for item in rows
         ]

@@ -86,16 +86,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "leases, and an index for the next due connections",
         # Workers on several machines share the due connections through leases; the
-        # index keeps "the next N due" a range scan however many connections there are.
+        # index (in the order lease_due reads) keeps "the next N due" a short index scan
+        # however many connections there are, and however many of them are due.
         sqlite=(
             "ALTER TABLE connections ADD COLUMN lease_owner TEXT",
             "ALTER TABLE connections ADD COLUMN lease_until TEXT",
-            "CREATE INDEX connections_next_due ON connections (next_due)",
+            "CREATE INDEX connections_next_due ON connections (next_due, id)",
         ),
         postgres=(
             "ALTER TABLE connections ADD COLUMN lease_owner text,"
             " ADD COLUMN lease_until timestamptz",
-            "CREATE INDEX connections_next_due ON connections (next_due)",
+            "CREATE INDEX connections_next_due ON connections (next_due, id)",
         ),
     ),
 )

@@ -39,8 +39,11 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# JSON columns are read as text, and parsed by the codec as SQLite's are: a jsonb
+# string scalar must read as "not an object", never be parsed a second time.
 _GET = (
-    "SELECT id, record, status, version, key_id, lease_owner, lease_until, next_due"
+    "SELECT id, record::text AS record, status, version, key_id, lease_owner, lease_until,"
+    " next_due"
     " FROM connections WHERE id = %s"
 )
 # Pick the earliest due rows nobody holds (skipping rows another transaction is
@@ -50,8 +53,28 @@ _LEASE = (
     " AND (lease_until IS NULL OR lease_until <= %s)"
     " ORDER BY next_due, id LIMIT %s FOR UPDATE SKIP LOCKED)"
     " UPDATE connections c SET lease_owner = %s, lease_until = %s"
-    " FROM picked WHERE c.id = picked.id RETURNING c.id, c.record, c.status, c.version,"
+    " FROM picked WHERE c.id = picked.id RETURNING c.id, c.record::text AS record,"
+    " c.status, c.version,"
     " c.key_id, c.lease_owner, c.lease_until, c.next_due"
+)
+# A commit is one statement: the compare-and-set UPDATE, and the history row appended
+# only if the UPDATE matched (a lost race appends nothing).
+_COMMIT_ACCEPTED = (
+    "WITH updated AS (UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
+    " key_id = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
+    " RETURNING lease_owner, lease_until),"
+    " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
+    " reason, effects, status_after, key_id, recorded_at)"
+    " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated)"
+    " SELECT lease_owner, lease_until FROM updated"
+)
+_COMMIT_REFUSED = (
+    "WITH updated AS (UPDATE connections SET version = %s, updated_at = %s"
+    " WHERE id = %s AND version = %s RETURNING lease_owner, lease_until),"
+    " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
+    " reason, effects, status_after, key_id, recorded_at)"
+    " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated)"
+    " SELECT lease_owner, lease_until FROM updated"
 )
 
 
@@ -133,6 +156,9 @@ class PostgresStore(BaseStore):
                     kwargs={
                         "options": f"-c search_path={self.schema}",
                         "row_factory": psycopg.rows.dict_row,
+                        # One statement is one transaction: a save, a lease is one round
+                        # trip. Multi-statement work opens a transaction explicitly.
+                        "autocommit": True,
                     },
                 )
                 try:
@@ -146,14 +172,20 @@ class PostgresStore(BaseStore):
             return self._pool
 
     @contextmanager
-    def _transaction(self, migrating: bool = False) -> Iterator[psycopg.Connection[Any]]:
+    def _transaction(
+        self, atomic: bool = False, migrating: bool = False
+    ) -> Iterator[psycopg.Connection[Any]]:
         if not migrating:
             self._ready()
         psycopg, psycopg_pool = _driver()
         try:
-            # The pool commits when the block ends and rolls back when it raises.
             with self._pool_ready().connection() as connection:
-                yield connection
+                if not atomic:
+                    yield connection
+                    return
+                # Commits when the block ends, rolls back when it raises.
+                with connection.transaction():
+                    yield connection
         except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
             first = str(error).strip().splitlines()[:1]
             raise StoreUnavailableError(
@@ -173,7 +205,7 @@ class PostgresStore(BaseStore):
             StoreUnavailableError: the server cannot be reached.
         """
         psycopg, _ = _driver()
-        with self._transaction(migrating=True) as connection:
+        with self._transaction(atomic=True, migrating=True) as connection:
             connection.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"lifecycle:{self.schema}",)
             )
@@ -213,9 +245,7 @@ class PostgresStore(BaseStore):
     def get(self, connection_id: str) -> StoredConnection:
         """See ``Store.get``."""
         with self._transaction() as connection:
-            row = connection.execute(
-                _GET, (connection_id,)
-            ).fetchone()
+            row = connection.execute(_GET, (connection_id,)).fetchone()
         if row is None:
             raise ConnectionNotFound(connection_id)
         return self._stored(row, _time)
@@ -231,24 +261,40 @@ class PostgresStore(BaseStore):
                 connection.execute(
                     "INSERT INTO connections (id, record, status, next_due, version, key_id,"
                     " updated_at) VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s)",
-                    (connection_id, record.record, record.status, record.next_due, version,
-                     record.key_id, self._clock()),
+                    (
+                        connection_id,
+                        record.record,
+                        record.status,
+                        record.next_due,
+                        version,
+                        record.key_id,
+                        self._clock(),
+                    ),
                 )
         except psycopg.errors.UniqueViolation:
             raise DuplicateConnection(connection_id) from None
         self._append(connection, connection_id, rows)
 
-    def _append(
-        self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows
-    ) -> None:
+    def _append(self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
                 " reason, effects, status_after, key_id, recorded_at)"
                 " VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s)",
                 [
-                    (connection_id, h.seq, h.at, h.input_type, h.input, h.accepted, h.reason,
-                     h.effects, h.status_after, h.key_id, h.recorded_at)
+                    (
+                        connection_id,
+                        h.seq,
+                        h.at,
+                        h.input_type,
+                        h.input,
+                        h.accepted,
+                        h.reason,
+                        h.effects,
+                        h.status_after,
+                        h.key_id,
+                        h.recorded_at,
+                    )
                     for h in rows.history
                 ],
             )
@@ -258,14 +304,14 @@ class PostgresStore(BaseStore):
     ) -> StoredConnection:
         """See ``Store.create``."""
         rows = self._created(connection_id, record, started)
-        with self._transaction() as connection:
+        with self._transaction(atomic=True) as connection:
             self._insert(connection, connection_id, rows, 1)
         return StoredConnection(connection_id, record, 1)
 
     def restore(self, item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
         """See ``Store.restore``."""
         rows = self._restored(item, history)
-        with self._transaction() as connection:
+        with self._transaction(atomic=True) as connection:
             self._insert(connection, item.connection_id, rows, item.version)
 
     def commit(
@@ -277,22 +323,46 @@ class PostgresStore(BaseStore):
     ) -> StoredConnection:
         """See ``Store.commit``."""
         rows = self._committed(connection_id, expected_version, input, decision)
-        version = expected_version + 1
+        version, record, entry = expected_version + 1, rows.record, rows.history[0]
+        history = (
+            connection_id,
+            entry.seq,
+            entry.at,
+            entry.input_type,
+            entry.input,
+            entry.accepted,
+            entry.reason,
+            entry.effects,
+            entry.status_after,
+            entry.key_id,
+            entry.recorded_at,
+        )
         with self._transaction() as connection:
-            record = rows.record
             if record is not None:
                 row = connection.execute(
-                    "UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
-                    " key_id = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
-                    " RETURNING lease_owner, lease_until",
-                    (record.record, record.status, record.next_due, record.key_id, version,
-                     self._clock(), connection_id, expected_version),
+                    _COMMIT_ACCEPTED,
+                    (
+                        record.record,
+                        record.status,
+                        record.next_due,
+                        record.key_id,
+                        version,
+                        self._clock(),
+                        connection_id,
+                        expected_version,
+                        *history,
+                    ),
                 ).fetchone()
             else:
                 row = connection.execute(
-                    "UPDATE connections SET version = %s, updated_at = %s"
-                    " WHERE id = %s AND version = %s RETURNING lease_owner, lease_until",
-                    (version, self._clock(), connection_id, expected_version),
+                    _COMMIT_REFUSED,
+                    (
+                        version,
+                        self._clock(),
+                        connection_id,
+                        expected_version,
+                        *history,
+                    ),
                 ).fetchone()
             if row is None:
                 found = connection.execute(
@@ -301,21 +371,28 @@ class PostgresStore(BaseStore):
                 if found is None:
                     raise ConnectionNotFound(connection_id)
                 raise ConflictError(connection_id, expected_version, int(found["version"]))
-            self._append(connection, connection_id, rows)
-        return StoredConnection(connection_id, decision.record, version, row["lease_owner"],
-                                _time(row["lease_until"]))
+        return StoredConnection(
+            connection_id, decision.record, version, row["lease_owner"], _time(row["lease_until"])
+        )
 
     def history(self, connection_id: str) -> list[HistoryEntry]:
         """See ``Store.history``."""
         with self._transaction() as connection:
-            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            if connection.execute(
-                "SELECT 1 FROM connections WHERE id = %s", (connection_id,)
-            ).fetchone() is None:
-                raise ConnectionNotFound(connection_id)
+            # One statement, one snapshot: rows committed meanwhile are all in or all out.
             rows = connection.execute(
-                "SELECT * FROM history WHERE connection_id = %s ORDER BY seq", (connection_id,)
+                "SELECT seq, input::text AS input, accepted, reason, effects::text AS effects,"
+                " status_after, key_id, recorded_at FROM history WHERE connection_id = %s"
+                " ORDER BY seq",
+                (connection_id,),
             ).fetchall()
+            if (
+                not rows
+                and connection.execute(
+                    "SELECT 1 FROM connections WHERE id = %s", (connection_id,)
+                ).fetchone()
+                is None
+            ):
+                raise ConnectionNotFound(connection_id)
         return [self._entry(connection_id, row, _time) for row in rows]
 
     def lease_due(
@@ -330,15 +407,13 @@ class PostgresStore(BaseStore):
         """See ``Store.lease_due``: ``FOR UPDATE SKIP LOCKED`` picks, one UPDATE leases."""
         due_by, lease_until, now = self._lease_args(owner, due_by, lease_until, limit, now)
         with self._transaction() as connection:
-            rows = connection.execute(
-                _LEASE, (due_by, now, limit, owner, lease_until)
-            ).fetchall()
+            rows = connection.execute(_LEASE, (due_by, now, limit, owner, lease_until)).fetchall()
         rows.sort(key=lambda row: (row["next_due"], row["id"]))  # RETURNING has no order
         return self._batch(rows, _time)
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""
-        with self._transaction() as connection:
+        with self._transaction(atomic=True) as connection:
             row = connection.execute(
                 "SELECT lease_owner FROM connections WHERE id = %s FOR UPDATE", (connection_id,)
             ).fetchone()
@@ -361,17 +436,17 @@ class PostgresStore(BaseStore):
         self, table: str, after: tuple[Any, ...], size: int
     ) -> tuple[int, list[str], tuple[Any, ...] | None]:
         active = self._codec.key_id
-        with self._transaction() as connection:
+        with self._transaction(atomic=True) as connection:
             if table == "connections":
                 rows = connection.execute(
-                    "SELECT id, record AS data, key_id, NULL::bigint AS seq FROM connections"
+                    "SELECT id, record::text AS data, key_id, NULL::bigint AS seq FROM connections"
                     " WHERE key_id IS DISTINCT FROM %s AND id > %s ORDER BY id LIMIT %s"
                     " FOR UPDATE",
                     (active, after[0], size),
                 ).fetchall()
             else:
                 rows = connection.execute(
-                    "SELECT connection_id AS id, input AS data, key_id, seq FROM history"
+                    "SELECT connection_id AS id, input::text AS data, key_id, seq FROM history"
                     " WHERE key_id IS DISTINCT FROM %s AND (connection_id, seq) > (%s, %s)"
                     " ORDER BY connection_id, seq LIMIT %s FOR UPDATE",
                     (active, after[0], after[1], size),
@@ -402,4 +477,3 @@ class PostgresStore(BaseStore):
 
     def __enter__(self) -> Self:
         return self.open()
-

@@ -212,6 +212,4 @@ class Store(Protocol):
 def check_history(item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
     """Raise ValueError unless ``history`` runs 1..``item.version`` (for ``restore``)."""
     if [entry.seq for entry in history] != list(range(1, item.version + 1)):
-        raise ValueError(
-            f"connection {item.connection_id!r}: history must run 1..{item.version}"
-        )
+        raise ValueError(f"connection {item.connection_id!r}: history must run 1..{item.version}")

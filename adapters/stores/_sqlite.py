@@ -119,9 +119,12 @@ class SqliteStore(BaseStore):
         return connection
 
     @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+    def _transaction(self, mode: str | None = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
         connection = self._connection()
         try:
+            if mode is None:  # one statement: its own snapshot, no transaction needed
+                yield connection
+                return
             connection.execute(f"BEGIN {mode}")
             try:
                 yield connection
@@ -140,7 +143,7 @@ class SqliteStore(BaseStore):
 
     def _read(self) -> Any:
         self._ready()
-        return self._transaction("DEFERRED")
+        return self._transaction(None)
 
     def schema_version(self) -> int:
         """The highest migration applied to the file (0 for a new file)."""
@@ -193,9 +196,15 @@ class SqliteStore(BaseStore):
             connection.execute(
                 "INSERT INTO connections (id, record, status, next_due, version, key_id,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (connection_id, record.record, record.status,
-                 None if record.next_due is None else iso_utc(record.next_due),
-                 version, record.key_id, iso_utc(self._clock())),
+                (
+                    connection_id,
+                    record.record,
+                    record.status,
+                    None if record.next_due is None else iso_utc(record.next_due),
+                    version,
+                    record.key_id,
+                    iso_utc(self._clock()),
+                ),
             )
         except sqlite3.IntegrityError:
             raise DuplicateConnection(connection_id) from None
@@ -206,8 +215,19 @@ class SqliteStore(BaseStore):
             "INSERT INTO history (connection_id, seq, at, input_type, input, accepted, reason,"
             " effects, status_after, key_id, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (connection_id, h.seq, iso_utc(h.at), h.input_type, h.input, int(h.accepted),
-                 h.reason, h.effects, h.status_after, h.key_id, iso_utc(h.recorded_at))
+                (
+                    connection_id,
+                    h.seq,
+                    iso_utc(h.at),
+                    h.input_type,
+                    h.input,
+                    int(h.accepted),
+                    h.reason,
+                    h.effects,
+                    h.status_after,
+                    h.key_id,
+                    iso_utc(h.recorded_at),
+                )
                 for h in rows.history
             ],
         )
@@ -252,9 +272,15 @@ class SqliteStore(BaseStore):
                 connection.execute(
                     "UPDATE connections SET record = ?, status = ?, next_due = ?, key_id = ?,"
                     " version = ?, updated_at = ? WHERE id = ?",
-                    (record.record, record.status,
-                     None if record.next_due is None else iso_utc(record.next_due),
-                     record.key_id, version, now, connection_id),
+                    (
+                        record.record,
+                        record.status,
+                        None if record.next_due is None else iso_utc(record.next_due),
+                        record.key_id,
+                        version,
+                        now,
+                        connection_id,
+                    ),
                 )
             else:
                 connection.execute(
@@ -262,19 +288,25 @@ class SqliteStore(BaseStore):
                     (version, now, connection_id),
                 )
             self._append(connection, connection_id, rows)
-        return StoredConnection(connection_id, decision.record, version, row["lease_owner"],
-                                _time(row["lease_until"]))
+        return StoredConnection(
+            connection_id, decision.record, version, row["lease_owner"], _time(row["lease_until"])
+        )
 
     def history(self, connection_id: str) -> list[HistoryEntry]:
         """See ``Store.history``."""
         with self._read() as connection:
-            if connection.execute(
-                "SELECT 1 FROM connections WHERE id = ?", (connection_id,)
-            ).fetchone() is None:
-                raise ConnectionNotFound(connection_id)
+            # One statement, one snapshot: rows committed meanwhile are all in or all out.
             rows = connection.execute(
                 "SELECT * FROM history WHERE connection_id = ? ORDER BY seq", (connection_id,)
             ).fetchall()
+            if (
+                not rows
+                and connection.execute(
+                    "SELECT 1 FROM connections WHERE id = ?", (connection_id,)
+                ).fetchone()
+                is None
+            ):
+                raise ConnectionNotFound(connection_id)
         return [self._entry(connection_id, row, _time) for row in rows]
 
     def lease_due(
@@ -301,8 +333,9 @@ class SqliteStore(BaseStore):
                 [(owner, until, row["id"]) for row in rows],
             )
         # Decode after COMMIT: the write lock is held for the picking, not the decrypting.
-        return self._batch([{**dict(row), "lease_owner": owner, "lease_until": lease_until}
-                            for row in rows], _time)
+        return self._batch(
+            [{**dict(row), "lease_owner": owner, "lease_until": lease_until} for row in rows], _time
+        )
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""
@@ -324,9 +357,9 @@ class SqliteStore(BaseStore):
         with self._read() as connection:
             return [row[0] for row in connection.execute("SELECT id FROM connections ORDER BY id")]
 
-    def _reencrypt_batch(self, table: str, after: tuple[Any, ...], size: int) -> tuple[
-        int, list[str], tuple[Any, ...] | None
-    ]:
+    def _reencrypt_batch(
+        self, table: str, after: tuple[Any, ...], size: int
+    ) -> tuple[int, list[str], tuple[Any, ...] | None]:
         active = self._codec.key_id
         with self._write() as connection:
             if table == "connections":
@@ -379,5 +412,3 @@ class SqliteStore(BaseStore):
 
     def __enter__(self) -> Self:
         return self.open()
-
-

@@ -98,8 +98,9 @@ class Backend:
             self._memory.close()
 
 
-def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path,
-             keys: dict[str, bytes]) -> Backend:
+def _backend(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, keys: dict[str, bytes]
+) -> Backend:
     if kind == "postgres":
         dsn = request.getfixturevalue("postgres_dsn")
         return Backend(kind, dsn, request.getfixturevalue("postgres_schema"), keys)
@@ -107,8 +108,9 @@ def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path,
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path,
-            keys: dict[str, bytes]) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, keys: dict[str, bytes]
+) -> Iterator[Backend]:
     """Each of the three stores in turn."""
     made = _backend(request.param, request, tmp_path, keys)
     yield made
@@ -116,8 +118,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path,
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def durable(request: pytest.FixtureRequest, tmp_path: Path,
-            keys: dict[str, bytes]) -> Iterator[Backend]:
+def durable(
+    request: pytest.FixtureRequest, tmp_path: Path, keys: dict[str, bytes]
+) -> Iterator[Backend]:
     """The two stores that keep data at rest (and encrypt it)."""
     made = _backend(request.param, request, tmp_path, keys)
     yield made

@@ -52,9 +52,10 @@ def lease_all(spec: Spec, owner: str, batch: int, start: Any, results: Any) -> N
     taken: list[str] = []
     try:
         start.wait(timeout=60)  # every process is ready: now they really compete
-        while True:
-            leased = store.lease_due(owner, T0 + timedelta(days=400), T0 + timedelta(days=500),
-                                     batch, now=T0)
+        for _ in range(300):  # bounded: a store that re-leases rows fails, not hangs
+            leased = store.lease_due(
+                owner, T0 + timedelta(days=400), T0 + timedelta(days=500), batch, now=T0
+            )
             if not leased.leased:
                 break
             taken.extend(leased.ids)
@@ -78,8 +79,12 @@ class Flow:
             core.LinkIssued(at, state=secret["state"], code_verifier=secret["verifier"]),
             core.UserAuthorised(at + S, code=secret["code"], state=secret["state"]),
             core.ExchangeCode(at + 2 * S),
-            core.CodeExchanged(at + 3 * S, expires_in=3600, access_token=secret["access"],
-                               refresh_token=secret["refresh"]),
+            core.CodeExchanged(
+                at + 3 * S,
+                expires_in=3600,
+                access_token=secret["access"],
+                refresh_token=secret["refresh"],
+            ),
         ]
 
     def record(self) -> core.Connection:
@@ -125,8 +130,9 @@ class Raw:
                 return connection.execute(sql.replace("%s", "?"), params).fetchall()
         import psycopg
 
-        with psycopg.connect(self.location, autocommit=True,
-                             options=f"-c search_path={self.schema}") as connection:
+        with psycopg.connect(
+            self.location, autocommit=True, options=f"-c search_path={self.schema}"
+        ) as connection:
             cursor = connection.execute(sql.encode(), params)
             return cursor.fetchall() if cursor.description else []
 
@@ -157,8 +163,9 @@ class Raw:
         if self.kind == "memory":
             row = self.store._rows[connection_id]  # type: ignore[attr-defined]
             return json.loads(row.history[seq - 1].input)
-        rows = self._sql("SELECT input FROM history WHERE connection_id = %s AND seq = %s",
-                         (connection_id, seq))
+        rows = self._sql(
+            "SELECT input FROM history WHERE connection_id = %s AND seq = %s", (connection_id, seq)
+        )
         value = rows[0][0]
         return json.loads(value) if isinstance(value, str) else value
 
@@ -170,8 +177,10 @@ class Raw:
             row = self.store._rows[connection_id]  # type: ignore[attr-defined]
             row.history[seq - 1] = evolve(row.history[seq - 1], input=text)
             return
-        self._sql("UPDATE history SET input = %s WHERE connection_id = %s AND seq = %s",
-                  (text, connection_id, seq))
+        self._sql(
+            "UPDATE history SET input = %s WHERE connection_id = %s AND seq = %s",
+            (text, connection_id, seq),
+        )
 
     def key_ids(self) -> set[str | None]:
         """Every key id named by a connection or history row."""
@@ -183,8 +192,9 @@ class Raw:
         if self.kind == "sqlite":
             files = [Path(self.location), Path(self.location + "-wal")]
             return b"".join(path.read_bytes() for path in files if path.exists())
-        rows = self._sql("SELECT record::text FROM connections UNION ALL "
-                         "SELECT input::text FROM history")
+        rows = self._sql(
+            "SELECT record::text FROM connections UNION ALL SELECT input::text FROM history"
+        )
         return "\n".join(row[0] for row in rows).encode()
 
 
@@ -194,4 +204,3 @@ def flip(value: str) -> str:
     blob = bytearray(base64.b64decode(encoded))
     blob[-1] ^= 0x01
     return f"{head}:{base64.b64encode(bytes(blob)).decode()}"
-

@@ -49,15 +49,20 @@ def test_migrate_upgrades_a_first_schema_sqlite_file(
 
 
 def test_reencrypt_moves_rows_to_the_first_key_of_lifecycle_keys(
-    durable: Backend, keys: dict[str, bytes], monkeypatch: pytest.MonkeyPatch,
+    durable: Backend,
+    keys: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     flow = Flow()
     run_flow(durable.open(), "conn-1", flow)
     rotated = {"k2": os.urandom(32), **keys}
     monkeypatch.setenv("LIFECYCLE_KEYS", keys_text(rotated))
-    where = ["--sqlite", durable.location] if durable.kind == "sqlite" else [
-        "--postgres", durable.location, "--schema", durable.schema or ""]
+    where = (
+        ["--sqlite", durable.location]
+        if durable.kind == "sqlite"
+        else ["--postgres", durable.location, "--schema", durable.schema or ""]
+    )
 
     assert lifecycle("store", "reencrypt", *where) == 0
 
@@ -81,8 +86,12 @@ def test_reencrypt_without_lifecycle_keys_fails_with_one_line(
 
 
 def test_copy_moves_every_connection_from_sqlite_to_postgres(
-    tmp_path: Path, postgres_dsn: str, postgres_schema: str, keys: dict[str, bytes],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    postgres_dsn: str,
+    postgres_schema: str,
+    keys: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("LIFECYCLE_KEYS", keys_text(keys))
     path = str(tmp_path / "source.db")
@@ -92,8 +101,16 @@ def test_copy_moves_every_connection_from_sqlite_to_postgres(
         run_flow(source, connection_id, flow)
     source.close()
 
-    argv = ["store", "copy", "--from-sqlite", path, "--to-postgres", postgres_dsn,
-            "--schema", postgres_schema]
+    argv = [
+        "store",
+        "copy",
+        "--from-sqlite",
+        path,
+        "--to-postgres",
+        postgres_dsn,
+        "--schema",
+        postgres_schema,
+    ]
     assert lifecycle(*argv) == 0
     assert "copied 3 connections; skipped 0" in capsys.readouterr().out
 
@@ -101,8 +118,7 @@ def test_copy_moves_every_connection_from_sqlite_to_postgres(
     with target:
         for connection_id, flow in flows.items():
             assert target.get(connection_id).record == flow.record()
-            assert [e.input for e in target.history(connection_id)] == [
-                flow.started, *flow.inputs]
+            assert [e.input for e in target.history(connection_id)] == [flow.started, *flow.inputs]
     assert lifecycle(*argv) == 1  # a second copy would duplicate: refused
     assert "already exists" in capsys.readouterr().err
     assert lifecycle(*argv, "--skip-existing") == 0

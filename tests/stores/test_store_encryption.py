@@ -59,7 +59,8 @@ def test_a_store_without_a_keyring_refuses_to_start(tmp_path: os.PathLike[str]) 
 
 
 def test_plaintext_mode_warns_once_and_stores_in_clear(
-    tmp_path: os.PathLike[str], caplog: pytest.LogCaptureFixture,
+    tmp_path: os.PathLike[str],
+    caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_codec, "_warned_plaintext", False)
@@ -70,13 +71,16 @@ def test_plaintext_mode_warns_once_and_stores_in_clear(
     run_flow(store, "conn-1", flow)
 
     assert [r.message for r in caplog.records].count(
-        "SqliteStore stores tokens in CLEAR (plaintext=True): development only") == 1
+        "SqliteStore stores tokens in CLEAR (plaintext=True): development only"
+    ) == 1
     assert store.get("conn-1").record == flow.record()
     store.close()
 
 
 def test_rows_written_in_clear_are_readable_with_keys_and_reencrypted(
-    durable: Backend, keys: dict[str, bytes], monkeypatch: pytest.MonkeyPatch,
+    durable: Backend,
+    keys: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_codec, "_warned_plaintext", True)
     from stores_support import open_spec
@@ -228,8 +232,10 @@ def test_keys_are_read_from_the_lifecycle_keys_format() -> None:
         ("k1:!!notbase64!!", "not valid base64"),
         (f"k1:{base64.b64encode(b'short').decode()}", "32 bytes"),
         (f"bad id:{base64.b64encode(bytes(32)).decode()}", "bad key id"),
-        (f"k1:{base64.b64encode(bytes(32)).decode()},k1:{base64.b64encode(bytes(32)).decode()}",
-         "twice"),
+        (
+            f"k1:{base64.b64encode(bytes(32)).decode()},k1:{base64.b64encode(bytes(32)).decode()}",
+            "twice",
+        ),
     ],
 )
 def test_a_malformed_keyring_is_refused_without_echoing_keys(text: str, message: str) -> None:

@@ -40,9 +40,7 @@ def test_an_unreachable_postgres_is_store_unavailable_without_the_dsn(keyring: K
     store.close()
 
 
-def test_an_unopenable_sqlite_path_is_store_unavailable(
-    keyring: Keyring, tmp_path: Path
-) -> None:
+def test_an_unopenable_sqlite_path_is_store_unavailable(keyring: Keyring, tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailableError, match="cannot open"):
         SqliteStore(tmp_path / "missing-dir" / "x.db", keyring=keyring).open()
 

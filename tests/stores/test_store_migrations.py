@@ -33,20 +33,34 @@ def _insert_first_schema_row(backend: Backend, connection_id: str, flow: Flow) -
 
     codec = Codec(Keyring(backend.keys, "k1"))
     record = codec.encode_record(connection_id, flow.record())
-    entry = codec.encode_decision(connection_id, 1, flow.started,
-                                  core.Decision(core.start(flow.started), True), T0)
+    entry = codec.encode_decision(
+        connection_id, 1, flow.started, core.Decision(core.start(flow.started), True), T0
+    )
     if backend.kind == "sqlite":
         with sqlite3.connect(backend.location) as connection:
             connection.execute(
                 "INSERT INTO connections VALUES (?, ?, ?, ?, 1, ?, ?)",
-                (connection_id, record.record, record.status,
-                 iso_utc(record.next_due) if record.next_due else None, record.key_id,
-                 iso_utc(T0)),
+                (
+                    connection_id,
+                    record.record,
+                    record.status,
+                    iso_utc(record.next_due) if record.next_due else None,
+                    record.key_id,
+                    iso_utc(T0),
+                ),
             )
             connection.execute(
                 "INSERT INTO history VALUES (?, 1, ?, ?, ?, 1, NULL, ?, ?, ?, ?)",
-                (connection_id, iso_utc(entry.at), entry.input_type, entry.input, entry.effects,
-                 entry.status_after, entry.key_id, iso_utc(entry.recorded_at)),
+                (
+                    connection_id,
+                    iso_utc(entry.at),
+                    entry.input_type,
+                    entry.input,
+                    entry.effects,
+                    entry.status_after,
+                    entry.key_id,
+                    iso_utc(entry.recorded_at),
+                ),
             )
         return
     import psycopg
@@ -59,8 +73,16 @@ def _insert_first_schema_row(backend: Backend, connection_id: str, flow: Flow) -
         pg.execute(
             "INSERT INTO history VALUES (%s, 1, %s, %s, %s::jsonb, true, NULL, %s::jsonb, %s,"
             " %s, %s)",
-            (connection_id, entry.at, entry.input_type, entry.input, entry.effects,
-             entry.status_after, entry.key_id, entry.recorded_at),
+            (
+                connection_id,
+                entry.at,
+                entry.input_type,
+                entry.input,
+                entry.effects,
+                entry.status_after,
+                entry.key_id,
+                entry.recorded_at,
+            ),
         )
 
 
@@ -98,8 +120,7 @@ def test_a_database_newer_than_the_library_is_refused(durable: Backend) -> None:
     else:
         import psycopg
 
-        with psycopg.connect(durable.location,
-                             options=f"-c search_path={durable.schema}") as pg:
+        with psycopg.connect(durable.location, options=f"-c search_path={durable.schema}") as pg:
             pg.execute("INSERT INTO schema_migrations VALUES (3, 'future', now())")
 
     with pytest.raises(SchemaError, match="newer than this library"):
@@ -150,7 +171,8 @@ def test_pending_refuses_a_gap_and_an_unknown_target() -> None:
 
 def test_sqlite_times_are_fixed_width_utc_text_that_sorts_as_time_sorts() -> None:
     paris = datetime(2026, 3, 1, 10, 0, tzinfo=UTC).astimezone(
-        __import__("zoneinfo").ZoneInfo("Europe/Paris"))
+        __import__("zoneinfo").ZoneInfo("Europe/Paris")
+    )
     assert iso_utc(paris) == "2026-03-01T10:00:00.000000Z"
     times = [T0 + timedelta(microseconds=n * 999_999) for n in range(50)]
     assert sorted(iso_utc(t) for t in reversed(times)) == [iso_utc(t) for t in times]

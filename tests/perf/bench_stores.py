@@ -1,0 +1,416 @@
+"""Benchmark the durable stores; prints Markdown tables. Run on demand, not by pytest:
+
+    .venv/bin/python tests/perf/bench_stores.py [--rows 1000000] [--dsn DSN] [--dir PATH]
+
+Every figure comes with a baseline measured in the same run, as a ratio:
+- durable saves/s (``store.commit``: CAS + record + history row, one durable transaction)
+  against a plain one-row INSERT per transaction with the same durability settings;
+- "next 1,000 due" over ``--rows`` connections: ``lease_due(limit=1000)`` (lease, decrypt,
+  decode) against the plain indexed query (ids only), with the query plans;
+- 8 concurrent workers leasing every due connection: duplicates (must be 0) and time,
+  against one worker leasing the same set.
+Bulk-loaded connections share one record (secrets sealed per row with their own id);
+their ``next_due`` is spread uniformly over 90 days. They have no history rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import psycopg
+
+import lifecycle as core
+from adapters.stores import Keyring, MemoryStore, PostgresStore, SqliteStore, Store
+from adapters.stores._codec import _context, iso_utc
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SCOPES = ("info", "accounts", "balance", "transactions", "offline_access")
+
+
+def active_record() -> tuple[core.ConnectionStarted, core.Connection]:
+    started = core.ConnectionStarted(T0, region="uk", scopes=SCOPES)
+    record = core.start(started)
+    s = timedelta(seconds=1)
+    for input in (
+        core.LinkIssued(T0, state=core.Secret("st"), code_verifier=core.Secret("ver")),
+        core.UserAuthorised(T0 + s, code=core.Secret("code"), state=core.Secret("st")),
+        core.ExchangeCode(T0 + 2 * s),
+        core.CodeExchanged(
+            T0 + 3 * s,
+            expires_in=3600,
+            access_token=core.Secret("a" * 600),
+            refresh_token=core.Secret("r" * 64),
+        ),
+    ):
+        record = core.apply(record, input).record
+    return started, record
+
+
+def chain(record: core.Connection, length: int) -> list[tuple[core.Input, core.Decision]]:
+    """``length`` accepted Ticks one second apart, decided in advance (we time the store)."""
+    pairs: list[tuple[core.Input, core.Decision]] = []
+    for _ in range(length):
+        input = core.Tick(record.last_input_at + timedelta(seconds=1))
+        decision = core.apply(record, input)
+        pairs.append((input, decision))
+        record = decision.record
+    return pairs
+
+
+def in_threads(count: int, work: Callable[[int], None]) -> float:
+    """Run ``work(n)`` in ``count`` threads started together; returns the seconds taken."""
+    barrier = threading.Barrier(count + 1)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            work(n)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - began
+
+
+def store_saves(store: Store, threads: int, per_thread: int, tag: str) -> float:
+    started, record = active_record()
+    pairs = chain(record, per_thread)
+    for n in range(threads):
+        store.create(f"save-{tag}-{n}", record, started)
+
+    def work(n: int) -> None:
+        for version, (input, decision) in enumerate(pairs, start=1):
+            store.commit(f"save-{tag}-{n}", version, input, decision)
+
+    return threads * per_thread / in_threads(threads, work)
+
+
+def plain_saves(insert: Callable[[str, int], None], threads: int, per_thread: int) -> float:
+    def work(n: int) -> None:
+        for seq in range(per_thread):
+            insert(f"{threads}-{n}", seq)
+
+    return threads * per_thread / in_threads(threads, work)
+
+
+BODY = json.dumps({"padding": "x" * 1400})  # about the size of a record plus its input
+
+
+def sqlite_plain(path: str) -> Callable[[str, int], None]:
+    local = threading.local()
+    setup = sqlite3.connect(path)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute(
+        "CREATE TABLE IF NOT EXISTS plain (id TEXT, seq INT, body TEXT, PRIMARY KEY (id, seq))"
+    )
+    setup.close()
+
+    def insert(n: str, seq: int) -> None:
+        if not hasattr(local, "db"):
+            local.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            local.db.execute("PRAGMA synchronous=FULL")
+        local.db.execute("INSERT INTO plain VALUES (?, ?, ?)", (f"p{n}", seq, BODY))
+
+    return insert
+
+
+def postgres_plain(dsn: str, schema: str) -> Callable[[str, int], None]:
+    local = threading.local()
+    with psycopg.connect(dsn, autocommit=True, options=f"-c search_path={schema}") as db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS plain (id text, seq int, body jsonb, PRIMARY KEY (id, seq))"
+        )
+
+    def insert(n: str, seq: int) -> None:
+        if not hasattr(local, "db"):
+            local.db = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={schema}")
+        local.db.execute("INSERT INTO plain VALUES (%s, %s, %s::jsonb)", (f"p{n}", seq, BODY))
+
+    return insert
+
+
+def chunks(keyring: Keyring, total: int, size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows for ``connections``: one record template, secrets sealed per row."""
+    _, record = active_record()
+    template = core.record_to_json(record)
+    rng = random.Random(7)
+    for start in range(0, total, size):
+        rows = []
+        for number in range(start, min(start + size, total)):
+            connection_id = f"c{number:07d}"
+            data = dict(template)
+            for field in ("access_token", "refresh_token"):
+                data[field] = keyring.seal(
+                    template[field], _context(connection_id, "record", field)
+                )
+            due = T0 + timedelta(seconds=rng.randrange(90 * 86400))
+            rows.append((connection_id, json.dumps(data, separators=(",", ":")), "active", due))
+        yield rows
+
+
+def bulk_load(
+    keyring: Keyring, total: int, sqlite_path: str, dsn: str, schema: str
+) -> dict[str, float]:
+    timings = {"generate": 0.0, "sqlite": 0.0, "postgres": 0.0}
+    lite = sqlite3.connect(sqlite_path, isolation_level=None)
+    lite.execute("PRAGMA synchronous=NORMAL")  # a bulk load, not a service's commits
+    updated = iso_utc(T0)
+    with psycopg.connect(dsn, options=f"-c search_path={schema}") as pg:
+        began = time.perf_counter()
+        for rows in chunks(keyring, total, 50_000):
+            timings["generate"] += time.perf_counter() - began
+            began = time.perf_counter()
+            lite.execute("BEGIN")
+            lite.executemany(
+                "INSERT INTO connections (id, record, status, next_due, version, key_id,"
+                " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                [
+                    (i, text, status, iso_utc(due), keyring.active, updated)
+                    for i, text, status, due in rows
+                ],
+            )
+            lite.execute("COMMIT")
+            timings["sqlite"] += time.perf_counter() - began
+            began = time.perf_counter()
+            with (
+                pg.cursor() as cursor,
+                cursor.copy(
+                    "COPY connections (id, record, status, next_due, version, key_id, updated_at)"
+                    " FROM STDIN"
+                ) as copy,
+            ):
+                for i, text, status, due in rows:
+                    copy.write_row((i, text, status, due, 1, keyring.active, T0))
+            pg.commit()
+            timings["postgres"] += time.perf_counter() - began
+            began = time.perf_counter()
+        pg.execute("ANALYZE connections")
+        pg.commit()
+    lite.execute("ANALYZE")
+    lite.close()
+    return timings
+
+
+def median_ms(action: Callable[[], Any], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--saves", type=int, default=1000, help="saves per writer thread")
+    parser.add_argument(
+        "--dsn",
+        default=os.environ.get(
+            "LIFECYCLE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--dir", default=None, help="where the SQLite files go (a temp dir)")
+    args = parser.parse_args()
+    keyring = Keyring({"bench": os.urandom(32)}, "bench")
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="bench-stores-"))
+    schema = f"bench_{os.getpid()}"
+    table: list[tuple[str, str, str, str, str]] = []
+    plans: list[str] = []
+    try:
+        # 1. durable saves per second
+        memory = MemoryStore()
+        lite = SqliteStore(folder / "saves.db", keyring=keyring).open()
+        pg = PostgresStore(args.dsn, keyring=keyring, schema=schema, max_size=8).open()
+        plain_lite = sqlite_plain(str(folder / "plain.db"))
+        plain_pg = postgres_plain(args.dsn, schema)
+        for threads in (1, 4):
+            mem = store_saves(memory, threads, args.saves, f"m{threads}")
+            for name, store, plain in (("SQLite", lite, plain_lite), ("PostgreSQL", pg, plain_pg)):
+                rate = store_saves(store, threads, args.saves, f"{name}{threads}")
+                base = plain_saves(plain, threads, args.saves)
+                table.append(
+                    (
+                        f"durable saves/s, {threads} writer(s)",
+                        name,
+                        f"{rate:,.0f}",
+                        f"plain 1-row INSERT/s: {base:,.0f}",
+                        f"{rate / base:.2f}",
+                    )
+                )
+            table.append(
+                (
+                    f"saves/s, {threads} writer(s)",
+                    "memory",
+                    f"{mem:,.0f}",
+                    "(reference: no I/O)",
+                    "-",
+                )
+            )
+        lite.close()
+        pg.close()
+
+        # 2. next 1,000 due over --rows connections
+        big = SqliteStore(folder / "big.db", keyring=keyring).open()
+        bigpg = PostgresStore(args.dsn, keyring=keyring, schema=schema + "_big").open()
+        began = time.perf_counter()
+        load = bulk_load(keyring, args.rows, str(folder / "big.db"), args.dsn, schema + "_big")
+        total_load = time.perf_counter() - began
+        # About 8,000 connections due: five lease_due calls of 1,000 each find enough.
+        due_by = T0 + timedelta(days=90 * min(1.0, 8000 / args.rows))
+        now = datetime.now(UTC)
+        lite_db = sqlite3.connect(folder / "big.db")
+        due_sql = "SELECT id FROM connections WHERE next_due <= ? ORDER BY next_due LIMIT 1000"
+        plain_ms = median_ms(lambda: lite_db.execute(due_sql, (iso_utc(due_by),)).fetchall(), 20)
+        plan = lite_db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM connections WHERE next_due <= ?"
+            " AND (lease_until IS NULL OR lease_until <= ?)"
+            " ORDER BY next_due, id LIMIT 1000",
+            ("x", "y"),
+        ).fetchall()
+        plans.append("SQLite lease_due: " + "; ".join(row[-1] for row in plan))
+        owners = iter(range(100))
+        lease_ms = median_ms(
+            lambda: big.lease_due(
+                f"o{next(owners)}", due_by, now + timedelta(hours=1), 1000, now=now
+            ),
+            5,
+        )
+        table.append(
+            (
+                f"next 1,000 due of {args.rows:,}",
+                "SQLite",
+                f"{lease_ms:.1f} ms lease_due",
+                f"plain indexed query: {plain_ms:.1f} ms",
+                f"{lease_ms / plain_ms:.1f}",
+            )
+        )
+        # Where lease_due's time goes: decrypting and decoding 1,000 records, alone.
+        full = lite_db.execute(due_sql.replace("SELECT id", "SELECT *"), (iso_utc(due_by),))
+        names = [column[0] for column in full.description]
+        fetched = [dict(zip(names, row, strict=True)) for row in full.fetchall()]
+        codec = big._codec
+        decode_ms = median_ms(
+            lambda: [
+                codec.decode_record(r["id"], r["record"], r["status"], r["key_id"]) for r in fetched
+            ],
+            5,
+        )
+        table.append(
+            (
+                "decrypt + decode 1,000 records alone",
+                "(either)",
+                f"{decode_ms:.1f} ms",
+                f"plain indexed query: {plain_ms:.1f} ms",
+                f"{decode_ms / plain_ms:.1f}",
+            )
+        )
+        with psycopg.connect(args.dsn, options=f"-c search_path={schema}_big") as raw:
+            pg_sql = due_sql.replace("?", "%s")
+            plain_pg_ms = median_ms(lambda: raw.execute(pg_sql, (due_by,)).fetchall(), 20)
+            for label, sql in (("plain", pg_sql), ("lease_due", _lease_sql())):
+                params = (due_by,) if label == "plain" else (due_by, now, 1000, "x", now)
+                rows = raw.execute(f"EXPLAIN {sql}".encode(), params).fetchall()
+                plans.append(f"PostgreSQL {label}: " + " | ".join(r[0].strip() for r in rows[:6]))
+            raw.rollback()
+        owners = iter(range(100, 200))
+        lease_pg_ms = median_ms(
+            lambda: bigpg.lease_due(
+                f"o{next(owners)}", due_by, now + timedelta(hours=1), 1000, now=now
+            ),
+            5,
+        )
+        table.append(
+            (
+                f"next 1,000 due of {args.rows:,}",
+                "PostgreSQL",
+                f"{lease_pg_ms:.1f} ms lease_due",
+                f"plain indexed query: {plain_pg_ms:.1f} ms",
+                f"{lease_pg_ms / plain_pg_ms:.1f}",
+            )
+        )
+
+        # 3. 8 workers lease every connection due within the first day
+        for name, store in (("SQLite", big), ("PostgreSQL", bigpg)):
+            counts = []
+            for workers, start in ((1, now + timedelta(hours=2)), (8, now + timedelta(hours=4))):
+                taken: list[list[str]] = [[] for _ in range(workers)]
+
+                def work(
+                    n: int,
+                    store: Store = store,
+                    start: datetime = start,
+                    taken: list[list[str]] = taken,
+                ) -> None:
+                    while ids := store.lease_due(
+                        f"w{n}", due_by, start + timedelta(hours=1), 100, now=start
+                    ).ids:
+                        taken[n].extend(ids)
+
+                seconds = in_threads(workers, work)
+                everything = [i for batch in taken for i in batch]
+                counts.append((len(everything), len(everything) - len(set(everything)), seconds))
+            (one, _, t1), (eight, dupes, t8) = counts
+            table.append(
+                (
+                    f"8 workers lease all due ({eight:,} rows)",
+                    name,
+                    f"{dupes} leased twice; {t8:.2f} s",
+                    f"1 worker, same {one:,} rows: {t1:.2f} s",
+                    f"{t8 / t1:.2f}",
+                )
+            )
+        big.close()
+        bigpg.close()
+    finally:
+        with psycopg.connect(args.dsn, autocommit=True) as cleanup:
+            for name in (schema, schema + "_big"):
+                cleanup.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'.encode())
+    print(f"## Store benchmark ({args.rows:,} connections; {os.cpu_count()} CPUs)\n")
+    print("| measure | store | value | baseline (same run) | ratio |")
+    print("|---|---|---|---|---|")
+    for row in table:
+        print("| " + " | ".join(row) + " |")
+    print(
+        f"\nBulk load of {args.rows:,} rows: {total_load:.0f} s (generating and sealing "
+        f"{load['generate']:.0f} s, SQLite executemany {load['sqlite']:.0f} s, "
+        f"PostgreSQL COPY {load['postgres']:.0f} s).\n"
+    )
+    print("Query plans:\n")
+    for line in plans:
+        print(f"- `{line}`")
+    return 0
+
+
+def _lease_sql() -> str:
+    from adapters.stores import _postgres
+
+    return _postgres._LEASE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
