@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
+from browser_support import ARGS, CHROMIUM, NEEDS_CHROMIUM
 from test_client_support import SCOPES, must, open_client
 
 import lifecycle
 from adapters.sandbox import Sandbox
 from adapters.truelayer import CallbackCode, parse_callback
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = NEEDS_CHROMIUM
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
 def test_a_user_clicks_allow_in_chromium_and_the_client_exchanges_the_code(
     sandbox: Sandbox,
 ) -> None:
@@ -38,7 +25,7 @@ def test_a_user_clicks_allow_in_chromium_and_the_client_exchanges_the_code(
         record = must(record, link.link_issued(now)).record
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
                 page = browser.new_page()
                 page.goto(link.url)

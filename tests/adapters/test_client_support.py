@@ -14,8 +14,7 @@ import logging
 import re
 from collections.abc import Coroutine, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -49,55 +48,12 @@ _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 T = TypeVar("T")
 
 
-class Client(Protocol):
-    """What a test needs of a client: ``TrueLayerClient`` and ``Blocking`` both fit."""
-
-    def auth_link(
-        self,
-        *,
-        scopes: Iterable[str],
-        providers: Iterable[str],
-        provider_id: str | None = None,
-        response_mode: Literal["query", "form_post"] = "query",
-        tracking_id: str | None = None,
-        nonce: str | None = None,
-    ) -> AuthLink: ...
-
-    def exchange_code(
-        self, code: lifecycle.Secret, *, code_verifier: lifecycle.Secret | None
-    ) -> TokenGrant: ...
-
-    def refresh(self, refresh_token: lifecycle.Secret) -> TokenGrant: ...
-
-    def extend(self, refresh_token: lifecycle.Secret, *, user: ExtendUser) -> ExtendResult: ...
-
-    def me(
-        self, access_token: lifecycle.Secret, *, psu_ip: str | None = None
-    ) -> tuple[Consent, ...]: ...
-
-    def accounts(
-        self, access_token: lifecycle.Secret, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]: ...
-
-    def balance(
-        self, access_token: lifecycle.Secret, account_id: str, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]: ...
-
-    def transactions(
-        self,
-        access_token: lifecycle.Secret,
-        account_id: str,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        psu_ip: str | None = None,
-    ) -> list[dict[str, Any]]: ...
-
-    def delete(self, access_token: lifecycle.Secret) -> Deleted: ...
-
-
 class Blocking:
-    """``AsyncTrueLayerClient`` run on one event loop, with the sync client's signatures."""
+    """``AsyncTrueLayerClient`` run on one event loop, called as the sync client is.
+
+    Each method passes its arguments on unchanged: a test's calls are type-checked
+    against ``TrueLayerClient`` through ``Client``, and run against both.
+    """
 
     def __init__(self, client: AsyncTrueLayerClient, runner: asyncio.Runner) -> None:
         self.client = client
@@ -109,49 +65,33 @@ class Blocking:
     def auth_link(self, **kwargs: Any) -> AuthLink:
         return self.client.auth_link(**kwargs)
 
-    def exchange_code(
-        self, code: lifecycle.Secret, *, code_verifier: lifecycle.Secret | None
-    ) -> TokenGrant:
-        return self._run(self.client.exchange_code(code, code_verifier=code_verifier))
+    def exchange_code(self, *args: Any, **kwargs: Any) -> TokenGrant:
+        return self._run(self.client.exchange_code(*args, **kwargs))
 
-    def refresh(self, refresh_token: lifecycle.Secret) -> TokenGrant:
-        return self._run(self.client.refresh(refresh_token))
+    def refresh(self, *args: Any, **kwargs: Any) -> TokenGrant:
+        return self._run(self.client.refresh(*args, **kwargs))
 
-    def extend(self, refresh_token: lifecycle.Secret, *, user: ExtendUser) -> ExtendResult:
-        return self._run(self.client.extend(refresh_token, user=user))
+    def extend(self, *args: Any, **kwargs: Any) -> ExtendResult:
+        return self._run(self.client.extend(*args, **kwargs))
 
-    def me(
-        self, access_token: lifecycle.Secret, *, psu_ip: str | None = None
-    ) -> tuple[Consent, ...]:
-        return self._run(self.client.me(access_token, psu_ip=psu_ip))
+    def me(self, *args: Any, **kwargs: Any) -> tuple[Consent, ...]:
+        return self._run(self.client.me(*args, **kwargs))
 
-    def accounts(
-        self, access_token: lifecycle.Secret, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]:
-        return self._run(self.client.accounts(access_token, psu_ip=psu_ip))
+    def accounts(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._run(self.client.accounts(*args, **kwargs))
 
-    def balance(
-        self, access_token: lifecycle.Secret, account_id: str, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]:
-        return self._run(self.client.balance(access_token, account_id, psu_ip=psu_ip))
+    def balance(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._run(self.client.balance(*args, **kwargs))
 
-    def transactions(
-        self,
-        access_token: lifecycle.Secret,
-        account_id: str,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        psu_ip: str | None = None,
-    ) -> list[dict[str, Any]]:
-        return self._run(
-            self.client.transactions(
-                access_token, account_id, since=since, until=until, psu_ip=psu_ip
-            )
-        )
+    def transactions(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._run(self.client.transactions(*args, **kwargs))
 
-    def delete(self, access_token: lifecycle.Secret) -> Deleted:
-        return self._run(self.client.delete(access_token))
+    def delete(self, *args: Any, **kwargs: Any) -> Deleted:
+        return self._run(self.client.delete(*args, **kwargs))
+
+
+# What a test is given: calls on it must fit both, so ``TrueLayerClient``'s signatures.
+Client: TypeAlias = TrueLayerClient | Blocking
 
 
 @contextmanager

@@ -8,36 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sandbox_support import connect, error_of, get_me, refresh
 
 from adapters.sandbox import Sandbox
-
-
-def _connect(http: httpx.Client, sb: Sandbox) -> Any:
-    code = sb.consent(sb.auth_link())["code"]
-    answer = http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "redirect_uri": f"{sb.base_url}/redirect",
-            "code": code,
-        },
-    )
-    assert answer.status_code == 200
-    return answer.json()
-
-
-def _refresh(http: httpx.Client, sb: Sandbox, refresh_token: str) -> httpx.Response:
-    return http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "refresh_token": refresh_token,
-        },
-    )
 
 
 def _fingerprint(token: str) -> str:
@@ -72,26 +45,25 @@ def test_a_bad_admin_clock_request_is_400_and_leaves_the_clock(
 ) -> None:
     answer = http.post(f"{sandbox.base_url}/_admin/clock", json=body)
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
     assert sandbox.clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_moving_the_admin_clock_crosses_a_rule_boundary(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
 
     http.post(f"{sandbox.base_url}/_admin/clock", json={"advance_seconds": 30 * 86400})
 
-    assert _refresh(http, sandbox, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert refresh(http, sandbox, tokens["refresh_token"]).json()["error"] == "invalid_grant"
 
 
 def test_calls_are_counted_by_path_and_by_token(http: httpx.Client, sandbox: Sandbox) -> None:
-    tokens = _connect(http, sandbox)
-    _refresh(http, sandbox, tokens["refresh_token"])
-    _refresh(http, sandbox, tokens["refresh_token"])
-    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
-    http.get(f"{sandbox.base_url}/data/v1/me", headers=bearer)
+    tokens = connect(http, sandbox)
+    refresh(http, sandbox, tokens["refresh_token"])
+    refresh(http, sandbox, tokens["refresh_token"])
+    get_me(http, sandbox, tokens["access_token"])
 
     assert sandbox.calls("/connect/token") == 3
     assert sandbox.calls("/data/v1/me") == 1
@@ -103,8 +75,8 @@ def test_calls_are_counted_by_path_and_by_token(http: httpx.Client, sandbox: San
 def test_the_admin_calls_count_tokens_by_fingerprint_and_never_show_them(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
-    _refresh(http, sandbox, tokens["refresh_token"])
+    tokens = connect(http, sandbox)
+    refresh(http, sandbox, tokens["refresh_token"])
 
     answer = http.get(f"{sandbox.base_url}/_admin/calls")
 
@@ -137,7 +109,7 @@ def test_an_admin_fault_applies_to_the_next_calls(http: httpx.Client, sandbox: S
     assert queued.status_code == 200
     assert queued.json()["pending"][0]["remaining"] == 2
 
-    statuses = [_refresh(http, sandbox, "X").status_code for _ in range(3)]
+    statuses = [refresh(http, sandbox, "X").status_code for _ in range(3)]
 
     assert statuses == [503, 503, 400]
     assert http.get(f"{sandbox.base_url}/_admin/faults").json() == {"pending": []}
@@ -169,13 +141,13 @@ def test_a_bad_admin_fault_is_400(
 ) -> None:
     answer = http.post(f"{sandbox.base_url}/_admin/faults", json=body)
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
 
 
 def test_the_admin_config_switches_refresh_mode_and_extend_answer(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
 
     answer = http.post(
         f"{sandbox.base_url}/_admin/config",
@@ -188,7 +160,7 @@ def test_the_admin_config_switches_refresh_mode_and_extend_answer(
         "strict_reuse_detection": False,
         "extend_answer": "reconfirmation_of_consent_needed",
     }
-    successor = _refresh(http, sandbox, tokens["refresh_token"]).json()["refresh_token"]
+    successor = refresh(http, sandbox, tokens["refresh_token"]).json()["refresh_token"]
     assert successor != tokens["refresh_token"]
     assert http.get(f"{sandbox.base_url}/_admin/config").json()["refresh_mode"] == "rotating"
 
@@ -209,7 +181,7 @@ def test_a_bad_admin_config_is_400_and_changes_nothing(
 ) -> None:
     answer = http.post(f"{sandbox.base_url}/_admin/config", json=body)
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
     assert http.get(f"{sandbox.base_url}/_admin/config").json()["refresh_mode"] == "reusable"
 
 
@@ -218,7 +190,7 @@ def test_an_admin_body_that_is_not_a_json_object_is_400(
 ) -> None:
     answer = http.post(f"{sandbox.base_url}/_admin/config", content=b"[1, 2]")
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
 
 
 def test_the_clock_can_be_moved_in_process(sandbox: Sandbox) -> None:

@@ -5,60 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
+from sandbox_support import connect, error_of, get, refresh, revoke
 
 from adapters.sandbox import Fault, Sandbox, SandboxConfig
 
 _ACCOUNT = "acc-current-0001"
 
 
-def _connect(http: httpx.Client, sb: Sandbox, scopes: tuple[str, ...] | None = None) -> Any:
-    link = sb.auth_link(scopes=scopes) if scopes else sb.auth_link()
-    code = sb.consent(link)["code"]
-    answer = http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "redirect_uri": f"{sb.base_url}/redirect",
-            "code": code,
-        },
-    )
-    assert answer.status_code == 200
-    return answer.json()
-
-
-def _get(http: httpx.Client, sb: Sandbox, path: str, access_token: str | None) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
-    return http.get(f"{sb.base_url}{path}", headers=headers)
-
-
-def _refresh(http: httpx.Client, sb: Sandbox, refresh_token: str) -> httpx.Response:
-    return http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "refresh_token": refresh_token,
-        },
-    )
-
-
-def _error(answer: httpx.Response) -> tuple[int, str]:
-    return answer.status_code, answer.json()["error"]
-
-
 def test_me_describes_the_connection_and_its_consent_expiry(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
 
-    answer = _get(http, sandbox, "/data/v1/me", tokens["access_token"])
+    answer = get(http, sandbox, "/data/v1/me", tokens["access_token"])
 
     assert answer.status_code == 200
     (result,) = answer.json()["results"]
@@ -77,11 +39,11 @@ def test_me_describes_the_connection_and_its_consent_expiry(
 def test_accounts_balance_and_transactions_answer_deterministic_results(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
 
-    accounts = _get(http, sandbox, "/data/v1/accounts", token).json()["results"]
-    balance = _get(http, sandbox, f"/data/v1/accounts/{_ACCOUNT}/balance", token).json()
-    transactions = _get(http, sandbox, f"/data/v1/accounts/{_ACCOUNT}/transactions", token).json()
+    accounts = get(http, sandbox, "/data/v1/accounts", token).json()["results"]
+    balance = get(http, sandbox, f"/data/v1/accounts/{_ACCOUNT}/balance", token).json()
+    transactions = get(http, sandbox, f"/data/v1/accounts/{_ACCOUNT}/transactions", token).json()
 
     assert [a["account_id"] for a in accounts] == [_ACCOUNT, "acc-savings-0002"]
     assert balance["results"][0]["currency"] == "GBP"
@@ -91,11 +53,11 @@ def test_accounts_balance_and_transactions_answer_deterministic_results(
 
 
 def test_an_unknown_account_is_404(http: httpx.Client, sandbox: Sandbox) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
 
-    answer = _get(http, sandbox, "/data/v1/accounts/acc-nope/balance", token)
+    answer = get(http, sandbox, "/data/v1/accounts/acc-nope/balance", token)
 
-    assert _error(answer) == (404, "account_not_found")
+    assert error_of(answer) == (404, "account_not_found")
 
 
 @pytest.mark.parametrize(
@@ -112,52 +74,49 @@ def test_a_call_outside_the_granted_scopes_is_403_insufficient_permissions(
     granted = tuple(
         s for s in ("info", "accounts", "balance", "transactions", "offline_access") if s != missing
     )
-    token = _connect(http, sandbox, scopes=granted)["access_token"]
+    token = connect(http, sandbox, scopes=granted)["access_token"]
 
-    assert _error(_get(http, sandbox, path, token)) == (403, "insufficient_permissions")
+    assert error_of(get(http, sandbox, path, token)) == (403, "insufficient_permissions")
 
 
 @pytest.mark.parametrize("token", [None, "not-a-token"], ids=["missing", "unknown"])
 def test_a_missing_or_unknown_bearer_is_401_invalid_token(
     http: httpx.Client, sandbox: Sandbox, token: str | None
 ) -> None:
-    answer = _get(http, sandbox, "/data/v1/accounts", token)
+    answer = get(http, sandbox, "/data/v1/accounts", token)
 
-    assert _error(answer) == (401, "invalid_token")
+    assert error_of(answer) == (401, "invalid_token")
     assert answer.json()["error_description"]
 
 
 def test_data_calls_work_until_the_consent_expires_then_answer_403_access_denied(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
-    assert _refresh(http, sandbox, tokens["refresh_token"]).status_code == 200  # R6 first use
+    tokens = connect(http, sandbox)
+    assert refresh(http, sandbox, tokens["refresh_token"]).status_code == 200  # R6 first use
     sandbox.clock.advance(timedelta(days=90, minutes=-30))
-    fresh = _refresh(http, sandbox, tokens["refresh_token"]).json()["access_token"]
+    fresh = refresh(http, sandbox, tokens["refresh_token"]).json()["access_token"]
     sandbox.clock.advance(timedelta(minutes=30, seconds=-1))
-    assert _get(http, sandbox, "/data/v1/accounts", fresh).status_code == 200
+    assert get(http, sandbox, "/data/v1/accounts", fresh).status_code == 200
     sandbox.clock.advance(timedelta(seconds=1))
 
-    assert _error(_get(http, sandbox, "/data/v1/accounts", fresh)) == (403, "access_denied")
+    assert error_of(get(http, sandbox, "/data/v1/accounts", fresh)) == (403, "access_denied")
 
 
 def test_delete_revokes_the_connection(http: httpx.Client, sandbox: Sandbox) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
 
-    deleted = http.delete(
-        f"{sandbox.base_url}/api/delete",
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-    )
+    deleted = revoke(http, sandbox, tokens["access_token"])
 
     assert deleted.status_code == 200
     assert deleted.headers["content-type"] == "application/json"
-    assert _error(_refresh(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
-    answer = _get(http, sandbox, "/data/v1/accounts", tokens["access_token"])
-    assert _error(answer) == (403, "access_denied")
+    assert error_of(refresh(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
+    answer = get(http, sandbox, "/data/v1/accounts", tokens["access_token"])
+    assert error_of(answer) == (403, "access_denied")
 
 
 def test_delete_without_a_bearer_is_401(http: httpx.Client, sandbox: Sandbox) -> None:
-    assert _error(http.delete(f"{sandbox.base_url}/api/delete")) == (401, "invalid_token")
+    assert error_of(http.delete(f"{sandbox.base_url}/api/delete")) == (401, "invalid_token")
 
 
 @pytest.mark.parametrize(
@@ -173,23 +132,23 @@ def test_delete_without_a_bearer_is_401(http: httpx.Client, sandbox: Sandbox) ->
 def test_an_injected_error_answers_that_status_and_code_once(
     http: httpx.Client, sandbox: Sandbox, status: int, error: str
 ) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
     sandbox.inject("/data/v1/accounts", Fault(status=status, error=error))
 
-    faulted = _get(http, sandbox, "/data/v1/accounts", token)
+    faulted = get(http, sandbox, "/data/v1/accounts", token)
 
-    assert _error(faulted) == (status, error)
+    assert error_of(faulted) == (status, error)
     assert faulted.headers["content-type"] == "application/json"
-    assert _get(http, sandbox, "/data/v1/accounts", token).status_code == 200
+    assert get(http, sandbox, "/data/v1/accounts", token).status_code == 200
 
 
 def test_an_injected_429_says_when_to_retry(http: httpx.Client, sandbox: Sandbox) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
     sandbox.inject("/data/v1/accounts", Fault(status=429))
 
-    answer = _get(http, sandbox, "/data/v1/accounts", token)
+    answer = get(http, sandbox, "/data/v1/accounts", token)
 
-    assert _error(answer) == (429, "provider_too_many_requests")
+    assert error_of(answer) == (429, "provider_too_many_requests")
     assert answer.headers["retry-after"] == "1"
 
 
@@ -198,30 +157,30 @@ def test_a_fault_with_a_count_applies_to_that_many_calls(
 ) -> None:
     sandbox.inject("/connect/token", Fault(status=503, count=2))
 
-    statuses = [_refresh(http, sandbox, "X").status_code for _ in range(3)]
+    statuses = [refresh(http, sandbox, "X").status_code for _ in range(3)]
 
     assert statuses == [503, 503, 400]
 
 
 def test_an_injected_body_replaces_the_answer(http: httpx.Client, sandbox: Sandbox) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
     sandbox.inject(
         "/data/v1/me",
         Fault(body="<html>oops</html>", status=200, content_type="text/html", count=1),
     )
 
-    answer = _get(http, sandbox, "/data/v1/me", token)
+    answer = get(http, sandbox, "/data/v1/me", token)
 
     assert (answer.status_code, answer.text) == (200, "<html>oops</html>")
     assert answer.headers["content-type"] == "text/html"
 
 
 def test_an_injected_delay_holds_the_real_answer_back(http: httpx.Client, sandbox: Sandbox) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
     sandbox.inject("/data/v1/me", Fault(delay=0.15))
 
     started = time.monotonic()
-    answer = _get(http, sandbox, "/data/v1/me", token)
+    answer = get(http, sandbox, "/data/v1/me", token)
 
     assert time.monotonic() - started >= 0.15
     assert answer.status_code == 200
@@ -237,12 +196,12 @@ def test_a_delay_longer_than_the_client_timeout_makes_the_client_time_out(
 
 
 def test_a_fault_path_may_be_a_glob_pattern(http: httpx.Client, sandbox: Sandbox) -> None:
-    token = _connect(http, sandbox)["access_token"]
+    token = connect(http, sandbox)["access_token"]
     sandbox.inject("/data/v1/accounts/*/balance", Fault(status=403, error="sca_exceeded"))
 
-    answer = _get(http, sandbox, "/data/v1/accounts/acc-savings-0002/balance", token)
+    answer = get(http, sandbox, "/data/v1/accounts/acc-savings-0002/balance", token)
 
-    assert _error(answer) == (403, "sca_exceeded")
+    assert error_of(answer) == (403, "sca_exceeded")
 
 
 @pytest.mark.parametrize(
@@ -265,9 +224,9 @@ def test_the_consent_is_dated_by_the_configured_sandbox_clock_start(
     http: httpx.Client, start_sandbox: Callable[[SandboxConfig], Sandbox]
 ) -> None:
     sb = start_sandbox(SandboxConfig(start=SandboxConfig().start + timedelta(days=3)))
-    tokens = _connect(http, sb)
-    fresh = _refresh(http, sb, tokens["refresh_token"]).json()
+    tokens = connect(http, sb)
+    fresh = refresh(http, sb, tokens["refresh_token"]).json()
 
-    answer = _get(http, sb, "/data/v1/me", fresh["access_token"])
+    answer = get(http, sb, "/data/v1/me", fresh["access_token"])
 
     assert answer.json()["results"][0]["consent_created_at"] == "2026-01-04T00:00:00Z"

@@ -8,6 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sandbox_support import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    connect,
+    error_of,
+    exchange,
+    get_me,
+    refresh,
+    revoke,
+)
 
 from adapters.sandbox import ExtendAnswer, Sandbox, SandboxConfig
 
@@ -15,29 +25,10 @@ _DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)
 
 
-def _exchange(http: httpx.Client, sb: Sandbox, code: str) -> httpx.Response:
-    return http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "redirect_uri": f"{sb.base_url}/redirect",
-            "code": code,
-        },
-    )
-
-
-def _connect(http: httpx.Client, sb: Sandbox) -> Any:
-    answer = _exchange(http, sb, sb.consent(sb.auth_link())["code"])
-    assert answer.status_code == 200
-    return answer.json()
-
-
 def _extend(http: httpx.Client, sb: Sandbox, refresh_token: str, **fields: Any) -> httpx.Response:
     body: dict[str, Any] = {
-        "client_id": "sandbox-client",
-        "client_secret": "sandbox-secret",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
         "refresh_token": refresh_token,
         "redirect_uri": f"{sb.base_url}/redirect",
         "user_has_reconfirmed_consent": True,
@@ -47,32 +38,10 @@ def _extend(http: httpx.Client, sb: Sandbox, refresh_token: str, **fields: Any) 
     return http.post(f"{sb.base_url}/data/v1/connections/extend", json=body)
 
 
-def _me(http: httpx.Client, sb: Sandbox, access_token: str) -> httpx.Response:
-    return http.get(
-        f"{sb.base_url}/data/v1/me", headers={"Authorization": f"Bearer {access_token}"}
-    )
-
-
-def _refresh(http: httpx.Client, sb: Sandbox, refresh_token: str) -> httpx.Response:
-    return http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "refresh_token": refresh_token,
-        },
-    )
-
-
-def _error(answer: httpx.Response) -> tuple[int, str]:
-    return answer.status_code, answer.json()["error"]
-
-
 def test_no_action_needed_answers_new_tokens_and_restarts_the_lifetime(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
     sandbox.clock.advance(80 * _DAY)
 
     answer = _extend(http, sandbox, tokens["refresh_token"])
@@ -82,40 +51,40 @@ def test_no_action_needed_answers_new_tokens_and_restarts_the_lifetime(
     assert body["action_needed"] == "no_action_needed"
     assert body["expires_in"] == 3600
     assert body["refresh_token"] != tokens["refresh_token"]
-    (me,) = _me(http, sandbox, body["access_token"]).json()["results"]
+    (me,) = get_me(http, sandbox, body["access_token"]).json()["results"]
     assert me["consent_expires_at"] == "2026-06-20T00:00:00Z"  # day 80 + 90 days
     assert me["consent_created_at"] == "2026-01-01T00:00:00Z"
-    assert _error(_refresh(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
-    assert _refresh(http, sandbox, body["refresh_token"]).status_code == 200
+    assert error_of(refresh(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
+    assert refresh(http, sandbox, body["refresh_token"]).status_code == 200
 
 
 def test_extend_a_second_before_ninety_days_past_expiry_reactivates_the_connection(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
     sandbox.clock.advance(90 * _DAY + 90 * _DAY - _SECOND)
 
     answer = _extend(http, sandbox, tokens["refresh_token"])
 
     assert answer.status_code == 200
-    assert _me(http, sandbox, answer.json()["access_token"]).status_code == 200
+    assert get_me(http, sandbox, answer.json()["access_token"]).status_code == 200
 
 
 def test_extend_exactly_ninety_days_past_expiry_is_invalid_grant(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
     sandbox.clock.advance(90 * _DAY + 90 * _DAY)
 
-    assert _error(_extend(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
+    assert error_of(_extend(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
 
 
 def test_authentication_needed_gives_a_link_whose_code_reactivates_the_same_connection(
     http: httpx.Client, start_sandbox: Callable[[SandboxConfig], Sandbox]
 ) -> None:
     sb = start_sandbox(SandboxConfig(extend_answer=ExtendAnswer.AUTHENTICATION_NEEDED))
-    tokens = _connect(http, sb)
-    (before,) = _me(http, sb, tokens["access_token"]).json()["results"]
+    tokens = connect(http, sb)
+    (before,) = get_me(http, sb, tokens["access_token"]).json()["results"]
     sb.clock.advance(100 * _DAY)
 
     answer = _extend(http, sb, tokens["refresh_token"]).json()
@@ -123,19 +92,19 @@ def test_authentication_needed_gives_a_link_whose_code_reactivates_the_same_conn
     link = answer["user_input_link"]
     assert link.startswith(f"{sb.base_url}/?")
     code = sb.consent(f"{link}&state=reauth-1")["code"]
-    renewed = _exchange(http, sb, code).json()
+    renewed = exchange(http, sb, code).json()
 
-    (after,) = _me(http, sb, renewed["access_token"]).json()["results"]
+    (after,) = get_me(http, sb, renewed["access_token"]).json()["results"]
     assert after["credentials_id"] == before["credentials_id"]
     assert after["consent_expires_at"] == "2026-07-10T00:00:00Z"  # day 100 + 90 days
-    assert _error(_refresh(http, sb, tokens["refresh_token"])) == (400, "invalid_grant")
+    assert error_of(refresh(http, sb, tokens["refresh_token"])) == (400, "invalid_grant")
 
 
 def test_an_authentication_needed_link_works_once(
     http: httpx.Client, start_sandbox: Callable[[SandboxConfig], Sandbox]
 ) -> None:
     sb = start_sandbox(SandboxConfig(extend_answer=ExtendAnswer.AUTHENTICATION_NEEDED))
-    tokens = _connect(http, sb)
+    tokens = connect(http, sb)
     link = _extend(http, sb, tokens["refresh_token"]).json()["user_input_link"]
     assert http.get(link).status_code == 200
 
@@ -148,13 +117,13 @@ def test_an_authentication_needed_link_works_once(
 def test_reconfirmation_of_consent_needed_changes_nothing(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
     sandbox.configure(extend_answer=ExtendAnswer.RECONFIRMATION_OF_CONSENT_NEEDED)
 
     answer = _extend(http, sandbox, tokens["refresh_token"])
 
     assert answer.json() == {"action_needed": "reconfirmation_of_consent_needed"}
-    assert _me(http, sandbox, tokens["access_token"]).status_code == 200
+    assert get_me(http, sandbox, tokens["access_token"]).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -171,31 +140,28 @@ def test_reconfirmation_of_consent_needed_changes_nothing(
 def test_an_extend_without_reconfirmed_consent_or_user_is_validation_error(
     http: httpx.Client, sandbox: Sandbox, fields: dict[str, Any]
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
 
     answer = _extend(http, sandbox, tokens["refresh_token"], **fields)
 
-    assert _error(answer) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
 
 
 def test_a_revoked_connection_cannot_be_extended(http: httpx.Client, sandbox: Sandbox) -> None:
-    tokens = _connect(http, sandbox)
-    http.delete(
-        f"{sandbox.base_url}/api/delete",
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-    )
+    tokens = connect(http, sandbox)
+    revoke(http, sandbox, tokens["access_token"])
 
-    assert _error(_extend(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
+    assert error_of(_extend(http, sandbox, tokens["refresh_token"])) == (400, "invalid_grant")
 
 
 def test_an_extend_with_a_wrong_secret_is_invalid_client(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    tokens = _connect(http, sandbox)
+    tokens = connect(http, sandbox)
 
     answer = _extend(http, sandbox, tokens["refresh_token"], client_secret="nope")
 
-    assert _error(answer) == (400, "invalid_client")
+    assert error_of(answer) == (400, "invalid_client")
 
 
 def test_an_extend_body_that_is_not_json_is_validation_error(
@@ -203,4 +169,4 @@ def test_an_extend_body_that_is_not_json_is_validation_error(
 ) -> None:
     answer = http.post(f"{sandbox.base_url}/data/v1/connections/extend", content=b"client_id=x")
 
-    assert _error(answer) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")

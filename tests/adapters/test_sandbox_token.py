@@ -11,42 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sandbox_support import CLIENT_ID, CLIENT_SECRET, error_of, exchange, get_me, refresh
 
 from adapters.sandbox import Sandbox, SandboxConfig
-
-
-def _exchange(
-    http: httpx.Client, sb: Sandbox, code: str, /, **fields: str | None
-) -> httpx.Response:
-    form: dict[str, str | None] = {
-        "grant_type": "authorization_code",
-        "client_id": "sandbox-client",
-        "client_secret": "sandbox-secret",
-        "redirect_uri": f"{sb.base_url}/redirect",
-        "code": code,
-        **fields,
-    }
-    return http.post(
-        f"{sb.base_url}/connect/token", data={k: v for k, v in form.items() if v is not None}
-    )
-
-
-def _refresh(http: httpx.Client, sb: Sandbox, refresh_token: str) -> httpx.Response:
-    return http.post(
-        f"{sb.base_url}/connect/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "refresh_token": refresh_token,
-        },
-    )
-
-
-def _me(http: httpx.Client, sb: Sandbox, access_token: str) -> httpx.Response:
-    return http.get(
-        f"{sb.base_url}/data/v1/me", headers={"Authorization": f"Bearer {access_token}"}
-    )
 
 
 def _claims(jwt: str) -> dict[str, Any]:
@@ -67,7 +34,7 @@ def test_the_token_answer_is_a_bearer_jwt_with_a_refresh_token_under_offline_acc
 ) -> None:
     code = sandbox.consent(sandbox.auth_link())["code"]
 
-    answer = _exchange(http, sandbox, code)
+    answer = exchange(http, sandbox, code)
 
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/json"
@@ -87,7 +54,7 @@ def test_no_refresh_token_is_issued_without_offline_access(
 ) -> None:
     code = sandbox.consent(sandbox.auth_link(scopes=("info", "accounts")))["code"]
 
-    body = _exchange(http, sandbox, code).json()
+    body = exchange(http, sandbox, code).json()
 
     assert "refresh_token" not in body
     assert body["access_token"]
@@ -99,7 +66,7 @@ def test_code_exchanged_four_minutes_fifty_nine_seconds_after_issue_works(
     code = sandbox.consent(sandbox.auth_link())["code"]
     sandbox.clock.advance(timedelta(minutes=4, seconds=59))
 
-    assert _exchange(http, sandbox, code).status_code == 200
+    assert exchange(http, sandbox, code).status_code == 200
 
 
 def test_code_exchanged_exactly_five_minutes_after_issue_is_invalid_grant(
@@ -108,7 +75,7 @@ def test_code_exchanged_exactly_five_minutes_after_issue_is_invalid_grant(
     code = sandbox.consent(sandbox.auth_link())["code"]
     sandbox.clock.advance(timedelta(minutes=5))
 
-    answer = _exchange(http, sandbox, code)
+    answer = exchange(http, sandbox, code)
 
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
@@ -118,21 +85,21 @@ def test_a_reused_code_is_invalid_grant_and_revokes_the_tokens_issued_for_it(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
     code = sandbox.consent(sandbox.auth_link())["code"]
-    first = _exchange(http, sandbox, code).json()
-    assert _me(http, sandbox, first["access_token"]).status_code == 200
+    first = exchange(http, sandbox, code).json()
+    assert get_me(http, sandbox, first["access_token"]).status_code == 200
 
-    again = _exchange(http, sandbox, code)
+    again = exchange(http, sandbox, code)
 
     assert again.status_code == 400
     assert again.json()["error"] == "invalid_grant"
-    assert _me(http, sandbox, first["access_token"]).status_code == 401
-    assert _refresh(http, sandbox, first["refresh_token"]).json()["error"] == "invalid_grant"
+    assert get_me(http, sandbox, first["access_token"]).status_code == 401
+    assert refresh(http, sandbox, first["refresh_token"]).json()["error"] == "invalid_grant"
 
 
 def test_an_unknown_code_is_invalid_grant(http: httpx.Client, sandbox: Sandbox) -> None:
-    answer = _exchange(http, sandbox, "made-up-code")
+    answer = exchange(http, sandbox, "made-up-code")
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+    assert error_of(answer) == (400, "invalid_grant")
 
 
 def test_a_redirect_uri_other_than_the_links_is_invalid_grant(
@@ -140,9 +107,9 @@ def test_a_redirect_uri_other_than_the_links_is_invalid_grant(
 ) -> None:
     code = sandbox.consent(sandbox.auth_link())["code"]
 
-    answer = _exchange(http, sandbox, code, redirect_uri="http://127.0.0.1/callback")
+    answer = exchange(http, sandbox, code, redirect_uri="http://127.0.0.1/callback")
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+    assert error_of(answer) == (400, "invalid_grant")
 
 
 def test_a_pkce_verifier_matching_the_challenge_is_accepted(
@@ -152,7 +119,7 @@ def test_a_pkce_verifier_matching_the_challenge_is_accepted(
     link = sandbox.auth_link(code_challenge=_challenge(verifier), code_challenge_method="S256")
     code = sandbox.consent(link)["code"]
 
-    assert _exchange(http, sandbox, code, code_verifier=verifier).status_code == 200
+    assert exchange(http, sandbox, code, code_verifier=verifier).status_code == 200
 
 
 @pytest.mark.parametrize("verifier", ["w" * 50, None], ids=["mismatch", "missing"])
@@ -162,9 +129,9 @@ def test_a_pkce_verifier_mismatched_or_missing_is_invalid_grant(
     link = sandbox.auth_link(code_challenge=_challenge("v" * 50), code_challenge_method="S256")
     code = sandbox.consent(link)["code"]
 
-    answer = _exchange(http, sandbox, code, code_verifier=verifier)
+    answer = exchange(http, sandbox, code, code_verifier=verifier)
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+    assert error_of(answer) == (400, "invalid_grant")
 
 
 def test_a_verifier_for_a_link_without_challenge_is_invalid_grant(
@@ -172,9 +139,9 @@ def test_a_verifier_for_a_link_without_challenge_is_invalid_grant(
 ) -> None:
     code = sandbox.consent(sandbox.auth_link())["code"]
 
-    answer = _exchange(http, sandbox, code, code_verifier="v" * 50)
+    answer = exchange(http, sandbox, code, code_verifier="v" * 50)
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+    assert error_of(answer) == (400, "invalid_grant")
 
 
 def test_a_wrong_client_secret_is_invalid_client_and_not_echoed(
@@ -182,9 +149,9 @@ def test_a_wrong_client_secret_is_invalid_client_and_not_echoed(
 ) -> None:
     code = sandbox.consent(sandbox.auth_link())["code"]
 
-    answer = _exchange(http, sandbox, code, client_secret="guessed-secret-42")
+    answer = exchange(http, sandbox, code, client_secret="guessed-secret-42")
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_client")
+    assert error_of(answer) == (400, "invalid_client")
     assert "guessed-secret-42" not in answer.text
     assert "sandbox-secret" not in answer.text
 
@@ -194,9 +161,9 @@ def test_a_configured_unauthorized_client_is_401_unauthorized_client(
 ) -> None:
     sb = start_sandbox(SandboxConfig(unauthorized_client_ids=frozenset({"blocked-app"})))
 
-    answer = _exchange(http, sb, "any-code", client_id="blocked-app")
+    answer = exchange(http, sb, "any-code", client_id="blocked-app")
 
-    assert (answer.status_code, answer.json()["error"]) == (401, "unauthorized_client")
+    assert error_of(answer) == (401, "unauthorized_client")
 
 
 @pytest.mark.parametrize(
@@ -213,9 +180,9 @@ def test_a_configured_unauthorized_client_is_401_unauthorized_client(
 def test_an_unknown_grant_or_a_missing_field_is_validation_error(
     http: httpx.Client, sandbox: Sandbox, fields: dict[str, str | None]
 ) -> None:
-    answer = _exchange(http, sandbox, "some-code", **fields)
+    answer = exchange(http, sandbox, "some-code", **fields)
 
-    assert (answer.status_code, answer.json()["error"]) == (400, "validation_error")
+    assert error_of(answer) == (400, "validation_error")
 
 
 def test_client_credentials_may_come_by_http_basic(http: httpx.Client, sandbox: Sandbox) -> None:
@@ -228,7 +195,7 @@ def test_client_credentials_may_come_by_http_basic(http: httpx.Client, sandbox: 
             "redirect_uri": f"{sandbox.base_url}/redirect",
             "code": code,
         },
-        auth=("sandbox-client", "sandbox-secret"),
+        auth=(CLIENT_ID, CLIENT_SECRET),
     )
 
     assert answer.status_code == 200

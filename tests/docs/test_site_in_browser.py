@@ -18,19 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import ARGS, CHROMIUM, NEEDS_CHROMIUM
 
 from lifecycle import DEFAULT_POLICY, Status
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STATE_NAMES = [status.value for status in Status]
 
 # Material renders each Mermaid diagram into a *closed* shadow root, which no test can
@@ -50,12 +41,7 @@ RENDERED = """
 })
 """
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium)"
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
