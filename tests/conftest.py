@@ -19,16 +19,18 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """With ``LIFECYCLE_FORBID_SKIPS=1`` (CI), a skipped test fails.
 
     Tests that need a service (PostgreSQL, Chromium, Mermaid from npm) skip with a reason
     on a machine without it; CI installs and starts them all, so a skip there means a
     missing install step, which must not pass unnoticed.
     """
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+    report = yield
     if report.skipped and os.environ.get("LIFECYCLE_FORBID_SKIPS") == "1":
         report.outcome = "failed"
         report.longrepr = f"skipped, but LIFECYCLE_FORBID_SKIPS=1: {report.longrepr}"
+    return report
