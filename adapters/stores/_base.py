@@ -102,6 +102,9 @@ class BaseStore:
         if not self._opened:
             self.open()
 
+    def __enter__(self) -> Self:
+        return self.open()
+
     def __exit__(
         self,
         kind: type[BaseException] | None,
