@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
@@ -43,7 +44,7 @@ class Rows:
     history: tuple[HistoryRow, ...]
 
 
-class BaseStore:
+class BaseStore(ABC):
     """The shared half of ``SqliteStore`` and ``PostgresStore``."""
 
     def __init__(
@@ -61,20 +62,26 @@ class BaseStore:
         self._opened = False
         self._closed = False
 
-    # Each store provides these three.
+    # What each database provides: the rest of a store is written once, here.
+    @abstractmethod
     def migrate(self, target: int | None = None) -> list[int]:
-        raise NotImplementedError
+        """Apply the missing migrations up to ``target``; returns the versions applied."""
 
+    @abstractmethod
     def schema_version(self) -> int:
-        raise NotImplementedError
+        """The highest migration applied to the database (0 when new)."""
 
+    @abstractmethod
     def _reencrypt_batch(
         self, table: str, after: tuple[Any, ...], size: int
     ) -> tuple[int, list[str], tuple[Any, ...] | None]:
-        raise NotImplementedError
+        """Re-seal up to ``size`` rows of ``table`` after the key ``after``; returns rows
+        rewritten, connections that failed, and the key to continue after (``None``:
+        done)."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the database's connections; idempotent."""
 
     def open(self) -> Self:
         """Connect and bring the schema up to date (see ``Store.open``); idempotent.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +131,3 @@ def durable(
 def store(backend: Backend) -> Store:
     """An open, empty store of each kind."""
     return backend.open()
-
-
-@pytest.fixture
-def fixed_now() -> Callable[[], Any]:
-    from stores_support import T0
-
-    return lambda: T0
