@@ -11,12 +11,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from stores_support import Raw, Spec, keys_text
+from stores_support import Backend
 
-from adapters.stores import Keyring, MemoryStore, Store
+from adapters.stores import Keyring, Store
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -65,37 +64,6 @@ def keys() -> dict[str, bytes]:
 @pytest.fixture
 def keyring(keys: dict[str, bytes]) -> Keyring:
     return Keyring(keys, "k1")
-
-
-class Backend:
-    """One place to keep connections: opens stores on it and reaches under them."""
-
-    def __init__(self, kind: str, location: str, schema: str | None, keys: dict[str, bytes]):
-        self.kind, self.location, self.schema, self.keys = kind, location, schema, keys
-        self._memory = MemoryStore() if kind == "memory" else None
-        self._opened: list[Store] = []
-
-    def spec(self, keys: dict[str, bytes] | None = None) -> Spec:
-        return (self.kind, self.location, self.schema, keys_text(keys or self.keys))
-
-    def open(self, keys: dict[str, bytes] | None = None, **options: Any) -> Store:
-        """A store on this backend (the same one each time for memory)."""
-        if self._memory is not None:
-            return self._memory
-        from stores_support import open_spec
-
-        store = open_spec(self.spec(keys), **options)
-        self._opened.append(store)
-        return store
-
-    def raw(self) -> Raw:
-        return Raw(self.kind, self.open(), self.location, self.schema or "")
-
-    def close(self) -> None:
-        for store in self._opened:
-            store.close()
-        if self._memory is not None:
-            self._memory.close()
 
 
 def _backend(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import lifecycle as core
-from adapters.stores import Keyring, PostgresStore, SqliteStore, Store
+from adapters.stores import Keyring, MemoryStore, PostgresStore, SqliteStore, Store
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -204,3 +204,32 @@ def flip(value: str) -> str:
     blob = bytearray(base64.b64decode(encoded))
     blob[-1] ^= 0x01
     return f"{head}:{base64.b64encode(bytes(blob)).decode()}"
+
+
+class Backend:
+    """One place to keep connections: opens stores on it and reaches under them."""
+
+    def __init__(self, kind: str, location: str, schema: str | None, keys: dict[str, bytes]):
+        self.kind, self.location, self.schema, self.keys = kind, location, schema, keys
+        self._memory = MemoryStore() if kind == "memory" else None
+        self._opened: list[Store] = []
+
+    def spec(self, keys: dict[str, bytes] | None = None) -> Spec:
+        return (self.kind, self.location, self.schema, keys_text(keys or self.keys))
+
+    def open(self, keys: dict[str, bytes] | None = None, **options: Any) -> Store:
+        """A store on this backend (the same one each time for memory)."""
+        if self._memory is not None:
+            return self._memory
+        store = open_spec(self.spec(keys), **options)
+        self._opened.append(store)
+        return store
+
+    def raw(self) -> Raw:
+        return Raw(self.kind, self.open(), self.location, self.schema or "")
+
+    def close(self) -> None:
+        for store in self._opened:
+            store.close()
+        if self._memory is not None:
+            self._memory.close()

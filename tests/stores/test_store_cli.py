@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Backend
-from stores_support import Flow, keys_text, open_spec, run_flow
+from stores_support import Backend, Flow, keys_text, open_spec, run_flow
 
 from adapters.stores import SCHEMA_VERSION, Keyring, PostgresStore
 

@@ -6,8 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import Backend
-from stores_support import T0, Flow, make_due, run_flow
+from stores_support import T0, Backend, Flow, make_due, run_flow
 
 import lifecycle as core
 from adapters.stores import (

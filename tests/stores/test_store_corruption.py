@@ -9,8 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import Backend
-from stores_support import T0, Flow, Raw, make_due, run_flow
+from stores_support import T0, Backend, Flow, Raw, make_due, run_flow
 
 from adapters.stores import CorruptRecordError, Store
 

@@ -8,8 +8,7 @@ import logging
 import os
 
 import pytest
-from conftest import Backend
-from stores_support import Flow, flip, run_flow
+from stores_support import Backend, Flow, flip, run_flow
 
 import lifecycle as core
 from adapters.stores import (

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Backend
-from stores_support import T0, Flow, open_spec
+from stores_support import T0, Backend, Flow, open_spec
 
 import lifecycle as core
 from adapters.stores import SCHEMA_VERSION, PostgresStore, SchemaError, SqliteStore, Store

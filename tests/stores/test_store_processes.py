@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from conftest import Backend
-from stores_support import lease_all, make_due
+from stores_support import Backend, lease_all, make_due
 
 
 def test_four_processes_never_lease_the_same_connection_twice(durable: Backend) -> None:
