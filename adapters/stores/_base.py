@@ -1,4 +1,5 @@
-"""What the durable stores share: opening, argument checks, row decoding, reencrypt.
+"""What the durable stores share: opening, argument checks, row decoding, leasing,
+reencrypt.
 
 The SQL differs between SQLite and PostgreSQL; everything around it (what a commit
 writes, how a row becomes a ``StoredConnection``, how a corrupt row is reported) lives
@@ -12,18 +13,17 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Self
 
 from attrs import frozen
 
 import lifecycle as core
 
-from ._codec import Codec, HistoryRow, RecordRow, check_id, utc
+from ._codec import Codec, HistoryRow, RecordRow, check_id, check_lease
 from ._crypto import Keyring
 from ._errors import CorruptRecordError, ReencryptError, SchemaError, StoreError
 from ._migrations import LATEST
-from ._protocol import HistoryEntry, LeaseBatch, StoredConnection, check_history
+from ._protocol import HistoryEntry, Lease, Managed, StoredConnection, check_history
 
 __all__ = ["BaseStore", "Rows"]
 
@@ -44,7 +44,7 @@ class Rows:
     history: tuple[HistoryRow, ...]
 
 
-class BaseStore(ABC):
+class BaseStore(Managed, ABC):
     """The shared half of ``SqliteStore`` and ``PostgresStore``."""
 
     def __init__(
@@ -80,6 +80,13 @@ class BaseStore(ABC):
         done)."""
 
     @abstractmethod
+    def _lease(
+        self, owner: str, due_by: datetime, lease_until: datetime, now: datetime, limit: int
+    ) -> list[Lease]:
+        """Lease up to ``limit`` rows due by ``due_by`` and free at ``now``, in one
+        statement (arguments checked, in UTC); returns them in any order."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the database's connections; idempotent."""
 
@@ -108,17 +115,6 @@ class BaseStore(ABC):
     def _ready(self) -> None:
         if not self._opened:
             self.open()
-
-    def __enter__(self) -> Self:
-        return self.open()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- what a write puts in the tables ---------------------------------------------
 
@@ -181,32 +177,27 @@ class BaseStore(ABC):
             recorded_at,
         )
 
-    def _lease_args(
+    def lease_due(
         self,
         owner: str,
         due_by: datetime,
         lease_until: datetime,
         limit: int,
-        now: datetime | None,
-    ) -> tuple[datetime, datetime, datetime]:
-        if not isinstance(owner, str) or not owner:
-            raise ValueError("lease_due needs an owner (a non-empty string)")
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError("lease_due needs a limit of at least 1")
-        moment = utc(self._clock() if now is None else now, "now")
-        return utc(due_by, "due_by"), utc(lease_until, "lease_until"), moment
+        *,
+        now: datetime | None = None,
+    ) -> tuple[Lease, ...]:
+        """See ``Store.lease_due``: one statement picks the rows through the
+        ``(next_due, id)`` index and leases them; no record is read.
 
-    def _batch(self, rows: Sequence[Any], time: TimeReader) -> LeaseBatch:
-        # A corrupt row must not cost the healthy ones their turn (see LeaseBatch).
-        leased: list[StoredConnection] = []
-        corrupt: list[CorruptRecordError] = []
-        for row in rows:
-            try:
-                leased.append(self._stored(row, time))
-            except CorruptRecordError as error:
-                log.warning("lease_due: %s", error)
-                corrupt.append(error)
-        return LeaseBatch(tuple(leased), tuple(corrupt))
+        Raises:
+            ValueError: ``limit`` < 1, an empty owner, or a naive time.
+        """
+        due_by, lease_until, now = check_lease(
+            owner, due_by, lease_until, limit, self._clock() if now is None else now
+        )
+        leases = self._lease(owner, due_by, lease_until, now, limit)
+        # RETURNING comes in no particular order: earliest due first, as picked.
+        return tuple(sorted(leases, key=lambda lease: (lease.due, lease.connection_id)))
 
     # -- key rotation ----------------------------------------------------------------
 

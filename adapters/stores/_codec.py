@@ -21,7 +21,16 @@ from ._crypto import PREFIX, Keyring, SealError
 from ._errors import CorruptRecordError, DecryptionError, MissingKeyError
 from ._protocol import HistoryEntry
 
-__all__ = ["MAX_ID", "Codec", "HistoryRow", "RecordRow", "check_id", "iso_utc", "parse_utc"]
+__all__ = [
+    "MAX_ID",
+    "Codec",
+    "HistoryRow",
+    "RecordRow",
+    "check_id",
+    "check_lease",
+    "iso_utc",
+    "parse_utc",
+]
 
 log = logging.getLogger("adapters.stores")
 MAX_ID = 200
@@ -37,6 +46,22 @@ def check_id(connection_id: str) -> str:
     if not isinstance(connection_id, str) or not 0 < len(connection_id) <= MAX_ID:
         raise ValueError(f"a connection id is a string of 1 to {MAX_ID} characters")
     return connection_id
+
+
+def check_lease(
+    owner: str, due_by: datetime, lease_until: datetime, limit: int, now: datetime
+) -> tuple[datetime, datetime, datetime]:
+    """The arguments of ``lease_due``, checked; returns ``due_by``, ``lease_until`` and
+    ``now`` in UTC.
+
+    Raises:
+        ValueError: an empty owner, ``limit`` < 1, or a naive time.
+    """
+    if not isinstance(owner, str) or not owner:
+        raise ValueError("lease_due needs an owner (a non-empty string)")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError("lease_due needs a limit of at least 1")
+    return utc(due_by, "due_by"), utc(lease_until, "lease_until"), utc(now, "now")
 
 
 def utc(value: datetime, name: str = "time") -> datetime:

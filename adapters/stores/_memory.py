@@ -10,23 +10,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Self
 
 from attrs import define
 
 import lifecycle as core
 
-from ._codec import Codec, HistoryRow, RecordRow, check_id, utc
+from ._codec import Codec, HistoryRow, RecordRow, check_id, check_lease
 from ._errors import (
     ConflictError,
     ConnectionNotFound,
-    CorruptRecordError,
     DuplicateConnection,
     LeaseError,
     StoreError,
 )
-from ._protocol import HistoryEntry, LeaseBatch, StoredConnection, check_history
+from ._protocol import HistoryEntry, Lease, Managed, StoredConnection, check_history
 
 __all__ = ["MemoryStore"]
 
@@ -44,7 +42,7 @@ class _Row:
     lease_until: datetime | None = None
 
 
-class MemoryStore:
+class MemoryStore(Managed):
     """A store in process memory. Every method holds one lock: operations are atomic.
 
     Args:
@@ -157,14 +155,11 @@ class MemoryStore:
         limit: int,
         *,
         now: datetime | None = None,
-    ) -> LeaseBatch:
+    ) -> tuple[Lease, ...]:
         """See ``Store.lease_due``. Scans every row: fine for a toy, not for millions."""
-        if not owner or limit < 1:
-            raise ValueError("lease_due needs an owner and a limit of at least 1")
-        due_by, until = utc(due_by, "due_by"), utc(lease_until, "lease_until")
-        moment = utc(now if now is not None else self._clock(), "now")
-        leased: list[StoredConnection] = []
-        corrupt: list[CorruptRecordError] = []
+        due_by, until, moment = check_lease(
+            owner, due_by, lease_until, limit, self._clock() if now is None else now
+        )
         with self._lock:
             self._row_check_open()
             due = sorted(
@@ -174,14 +169,12 @@ class MemoryStore:
                 and row.record.next_due <= due_by
                 and (row.lease_until is None or row.lease_until <= moment)
             )[:limit]
-            for _, connection_id in due:
+            leases = []
+            for when, connection_id in due:
                 row = self._rows[connection_id]
                 row.lease_owner, row.lease_until = owner, until
-                try:
-                    leased.append(self._stored(connection_id, row))
-                except CorruptRecordError as error:
-                    corrupt.append(error)
-        return LeaseBatch(tuple(leased), tuple(corrupt))
+                leases.append(Lease(connection_id, row.version, when, until, owner))
+        return tuple(leases)
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""
@@ -215,14 +208,3 @@ class MemoryStore:
     def close(self) -> None:
         """Forget nothing, accept nothing more."""
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self.open()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any
 import lifecycle as core
 
 from ._base import Rows
+from ._codec import utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
 from ._postgres_db import PostgresDatabase, driver
 from ._postgres_db import postgres_time as _time
-from ._protocol import HistoryEntry, LeaseBatch, StoredConnection
+from ._protocol import HistoryEntry, Lease, StoredConnection
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["PostgresStore"]
+__all__ = ["LEASE", "PostgresStore"]
 
 # JSON columns are read as text, and parsed by the codec as SQLite's are: a jsonb
 # string scalar must read as "not an object", never be parsed a second time.
@@ -32,16 +33,16 @@ _GET = (
     " next_due"
     " FROM connections WHERE id = %s"
 )
-# Pick the earliest due rows nobody holds (skipping rows another transaction is
-# leasing right now), then lease them, in one statement.
-_LEASE = (
+# Pick the earliest due rows nobody holds through the (next_due, id) index, skipping
+# rows another transaction is leasing right now, then lease them, in one statement.
+# A row leased and committed by another worker after our snapshot is re-checked when
+# locked (READ COMMITTED): its new lease_until no longer matches, so it is left out.
+LEASE = (
     "WITH picked AS (SELECT id FROM connections WHERE next_due <= %s"
     " AND (lease_until IS NULL OR lease_until <= %s)"
     " ORDER BY next_due, id LIMIT %s FOR UPDATE SKIP LOCKED)"
     " UPDATE connections c SET lease_owner = %s, lease_until = %s"
-    " FROM picked WHERE c.id = picked.id RETURNING c.id, c.record::text AS record,"
-    " c.status, c.version,"
-    " c.key_id, c.lease_owner, c.lease_until, c.next_due"
+    " FROM picked WHERE c.id = picked.id RETURNING c.id, c.version, c.next_due"
 )
 # A commit is one statement: the compare-and-set UPDATE, and the history row appended
 # only if the UPDATE matched (a lost race appends nothing).
@@ -236,21 +237,15 @@ class PostgresStore(PostgresDatabase):
                 raise ConnectionNotFound(connection_id)
         return [self._entry(connection_id, row, _time) for row in rows]
 
-    def lease_due(
-        self,
-        owner: str,
-        due_by: datetime,
-        lease_until: datetime,
-        limit: int,
-        *,
-        now: datetime | None = None,
-    ) -> LeaseBatch:
-        """See ``Store.lease_due``: ``FOR UPDATE SKIP LOCKED`` picks, one UPDATE leases."""
-        due_by, lease_until, now = self._lease_args(owner, due_by, lease_until, limit, now)
-        with self._transaction() as connection:
-            rows = connection.execute(_LEASE, (due_by, now, limit, owner, lease_until)).fetchall()
-        rows.sort(key=lambda row: (row["next_due"], row["id"]))  # RETURNING has no order
-        return self._batch(rows, _time)
+    def _lease(
+        self, owner: str, due_by: datetime, lease_until: datetime, now: datetime, limit: int
+    ) -> list[Lease]:
+        with self._transaction() as connection:  # autocommit: one statement, one round trip
+            rows = connection.execute(LEASE, (due_by, now, limit, owner, lease_until)).fetchall()
+        return [
+            Lease(row["id"], int(row["version"]), utc(row["next_due"]), lease_until, owner)
+            for row in rows
+        ]
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

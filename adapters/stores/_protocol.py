@@ -20,9 +20,7 @@ from attrs import frozen
 
 import lifecycle as core
 
-from ._errors import CorruptRecordError
-
-__all__ = ["HistoryEntry", "LeaseBatch", "Store", "StoredConnection"]
+__all__ = ["HistoryEntry", "Lease", "Managed", "Store", "StoredConnection", "check_history"]
 
 
 @frozen
@@ -72,23 +70,27 @@ class HistoryEntry:
 
 
 @frozen
-class LeaseBatch:
-    """What ``lease_due`` leased.
+class Lease:
+    """A due connection leased to a worker: a handle, not the record.
+
+    ``lease_due`` reads no record (decrypting and decoding 1,000 records costs far more
+    than leasing them); the worker reads each one with ``store.get(connection_id)`` when
+    it comes to it, and a row that cannot be read fails that ``get`` alone, with a
+    ``CorruptRecordError`` naming it.
 
     Attributes:
-        leased: the healthy connections now leased to the caller, earliest due first.
-        corrupt: rows that were due and are now leased to the caller too, but cannot be
-            read; each error names its connection. They are leased so that other workers
-            do not trip over them until the lease runs out; an operator must repair them.
+        connection_id: the connection leased.
+        version: its version when leased (``get`` returns the current one).
+        due: its ``next_due`` when leased: the earliest time on its agenda (UTC).
+        lease_until: when the lease ends by itself (UTC).
+        owner: who holds it (the ``owner`` given to ``lease_due``).
     """
 
-    leased: tuple[StoredConnection, ...]
-    corrupt: tuple[CorruptRecordError, ...] = ()
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """The ids of the healthy leased connections, in order."""
-        return tuple(item.connection_id for item in self.leased)
+    connection_id: str
+    version: int
+    due: datetime
+    lease_until: datetime
+    owner: str
 
 
 @runtime_checkable
@@ -159,10 +161,12 @@ class Store(Protocol):
         limit: int,
         *,
         now: datetime | None = None,
-    ) -> LeaseBatch:
+    ) -> tuple[Lease, ...]:
         """Lease up to ``limit`` connections due by ``due_by`` to ``owner`` until
-        ``lease_until``. Rows whose lease is still running at ``now`` (default: the
-        store's clock) are skipped; an expired lease is taken over.
+        ``lease_until``, earliest due first. Rows whose lease is still running at
+        ``now`` (default: the store's clock) are skipped; an expired lease is taken
+        over. Records are not read: ``get`` each one when working on it (a corrupt row
+        is leased like any other and fails only its own ``get``).
 
         Raises:
             ValueError: ``limit`` < 1, an empty owner, or a naive time.
@@ -207,6 +211,27 @@ class Store(Protocol):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None: ...
+
+
+class Managed:
+    """``with store:`` opens the store and closes it on the way out (every store)."""
+
+    def open(self) -> Self:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def check_history(item: StoredConnection, history: Sequence[HistoryEntry]) -> None:

@@ -14,13 +14,22 @@ from typing import Any
 import lifecycle as core
 
 from ._base import Rows
-from ._codec import iso_utc
+from ._codec import iso_utc, parse_utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
-from ._protocol import HistoryEntry, LeaseBatch, StoredConnection
+from ._protocol import HistoryEntry, Lease, StoredConnection
 from ._sqlite_db import SqliteDatabase
 from ._sqlite_db import sqlite_time as _time
 
-__all__ = ["SqliteStore"]
+__all__ = ["LEASE", "SqliteStore"]
+
+# Pick the earliest due rows nobody holds through the (next_due, id) index, and lease
+# them, in one statement.
+LEASE = (
+    "UPDATE connections SET lease_owner = ?, lease_until = ? WHERE id IN"
+    " (SELECT id FROM connections WHERE next_due <= ?"
+    " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_due, id LIMIT ?)"
+    " RETURNING id, version, next_due"
+)
 
 
 class SqliteStore(SqliteDatabase):
@@ -171,33 +180,16 @@ class SqliteStore(SqliteDatabase):
                 raise ConnectionNotFound(connection_id)
         return [self._entry(connection_id, row, _time) for row in rows]
 
-    def lease_due(
-        self,
-        owner: str,
-        due_by: datetime,
-        lease_until: datetime,
-        limit: int,
-        *,
-        now: datetime | None = None,
-    ) -> LeaseBatch:
-        """See ``Store.lease_due``: one ``BEGIN IMMEDIATE`` picks and leases the rows."""
-        due_by, lease_until, now = self._lease_args(owner, due_by, lease_until, limit, now)
-        until = iso_utc(lease_until)
+    def _lease(
+        self, owner: str, due_by: datetime, lease_until: datetime, now: datetime, limit: int
+    ) -> list[Lease]:
+        # BEGIN IMMEDIATE takes the file's write lock first: no other thread or process
+        # can pick the same rows between our SELECT and our UPDATE.
         with self._write() as connection:
             rows = connection.execute(
-                "SELECT * FROM connections WHERE next_due <= ?"
-                " AND (lease_until IS NULL OR lease_until <= ?)"
-                " ORDER BY next_due, id LIMIT ?",
-                (iso_utc(due_by), iso_utc(now), limit),
+                LEASE, (owner, iso_utc(lease_until), iso_utc(due_by), iso_utc(now), limit)
             ).fetchall()
-            connection.executemany(
-                "UPDATE connections SET lease_owner = ?, lease_until = ? WHERE id = ?",
-                [(owner, until, row["id"]) for row in rows],
-            )
-        # Decode after COMMIT: the write lock is held for the picking, not the decrypting.
-        return self._batch(
-            [{**dict(row), "lease_owner": owner, "lease_until": lease_until} for row in rows], _time
-        )
+        return [Lease(row[0], row[1], parse_utc(row[2]), lease_until, owner) for row in rows]
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import lifecycle as core
-from adapters.stores import Keyring, MemoryStore, PostgresStore, SqliteStore, Store
+from adapters.stores import Keyring, Lease, MemoryStore, PostgresStore, SqliteStore, Store
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -23,6 +24,11 @@ SCOPES = ("info", "accounts", "balance", "transactions", "offline_access")
 
 # (kind, location, schema, LIFECYCLE_KEYS text): enough to open the same store anywhere.
 Spec = tuple[str, str, str | None, str | None]
+
+
+def ids(leases: tuple[Lease, ...]) -> tuple[str, ...]:
+    """The connection ids of some leases, in order."""
+    return tuple(lease.connection_id for lease in leases)
 
 
 def keys_text(keyring_keys: dict[str, bytes]) -> str:
@@ -53,12 +59,13 @@ def lease_all(spec: Spec, owner: str, batch: int, start: Any, results: Any) -> N
     try:
         start.wait(timeout=60)  # every process is ready: now they really compete
         for _ in range(300):  # bounded: a store that re-leases rows fails, not hangs
-            leased = store.lease_due(
+            leases = store.lease_due(
                 owner, T0 + timedelta(days=400), T0 + timedelta(days=500), batch, now=T0
             )
-            if not leased.leased:
+            if not leases:
                 break
-            taken.extend(leased.ids)
+            taken.extend(ids(leases))
+            time.sleep(0.002)  # the work a worker does between leases: let others in
     finally:
         store.close()
         results.put((owner, taken))

@@ -6,13 +6,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from stores_support import T0, Backend, Flow, make_due, run_flow
+from stores_support import T0, Backend, Flow, ids, make_due, run_flow
 
 import lifecycle as core
 from adapters.stores import (
     ConflictError,
     ConnectionNotFound,
     DuplicateConnection,
+    Lease,
     LeaseError,
     MemoryStore,
     Store,
@@ -176,11 +177,26 @@ def test_due_connections_are_leased_earliest_first_up_to_the_limit(store: Store)
     waiting = Flow()
     store.create("not-due", core.start(waiting.started), waiting.started)  # no agenda
 
-    batch = store.lease_due("w1", LATER, LATER + D, limit=2, now=T0)
+    leases = store.lease_due("w1", LATER, LATER + D, limit=2, now=T0)
 
-    assert batch.ids == ("early", "middle")
-    assert all(item.lease_owner == "w1" for item in batch.leased)
-    assert store.lease_due("w2", LATER, LATER + D, limit=10, now=T0).ids == ("late",)
+    assert ids(leases) == ("early", "middle")
+    assert all(store.get(i).lease_owner == "w1" for i in ids(leases))
+    assert ids(store.lease_due("w2", LATER, LATER + D, limit=10, now=T0)) == ("late",)
+
+
+def test_a_lease_says_what_was_leased_to_whom_until_when(store: Store) -> None:
+    flow = Flow()
+    run_flow(store, "conn-1", flow)
+    stored = store.get("conn-1")
+    due = core.next_due(stored.record, stored.record.last_input_at)
+    assert due is not None
+
+    (lease,) = store.lease_due("w1", LATER, LATER + D, limit=5, now=T0)
+
+    assert lease == Lease("conn-1", stored.version, due, LATER + D, "w1")
+    assert lease.due.utcoffset() == lease.lease_until.utcoffset() == timedelta(0)
+    again = store.get("conn-1")
+    assert (again.lease_owner, again.lease_until, again.version) == ("w1", LATER + D, 5)
 
 
 def test_a_connection_due_after_due_by_is_not_leased(store: Store) -> None:
@@ -189,29 +205,47 @@ def test_a_connection_due_after_due_by_is_not_leased(store: Store) -> None:
     refresh_due = core.next_due(flow.record(), flow.record().last_input_at)
     assert refresh_due is not None
 
-    assert store.lease_due("w1", refresh_due - timedelta(seconds=1), LATER, 10, now=T0).ids == ()
-    assert store.lease_due("w1", refresh_due, LATER, 10, now=T0).ids == ("conn-1",)
+    assert store.lease_due("w1", refresh_due - timedelta(seconds=1), LATER, 10, now=T0) == ()
+    assert ids(store.lease_due("w1", refresh_due, LATER, 10, now=T0)) == ("conn-1",)
 
 
 def test_a_commit_moves_the_connection_on_the_due_index(store: Store) -> None:
     flow = Flow()
     run_flow(store, "conn-1", flow)  # active: a refresh is due before the hour is up
 
-    assert store.lease_due("w1", T0 + timedelta(hours=1), LATER, 10, now=T0).ids == ("conn-1",)
+    leases = store.lease_due("w1", T0 + timedelta(hours=1), LATER, 10, now=T0)
+    assert ids(leases) == ("conn-1",)
 
 
 def test_a_running_lease_is_skipped_and_an_expired_one_is_taken_over(store: Store) -> None:
     make_due(store, 3)
     until = T0 + timedelta(minutes=5)
     first = store.lease_due("w1", LATER, until, 10, now=T0)
-    assert len(first.leased) == 3
+    assert len(first) == 3
 
     during = store.lease_due("w2", LATER, until + D, 10, now=until - timedelta(seconds=1))
     after = store.lease_due("w2", LATER, until + D, 10, now=until)
 
-    assert during.ids == ()
-    assert after.ids == first.ids
-    assert {store.get(i).lease_owner for i in after.ids} == {"w2"}
+    assert during == ()
+    assert ids(after) == ids(first)
+    assert {lease.owner for lease in after} == {"w2"}
+    assert {store.get(i).lease_owner for i in ids(after)} == {"w2"}
+
+
+def test_the_store_clock_judges_expiry_when_now_is_not_given(backend: Backend) -> None:
+    moments = [T0]
+    if backend.kind == "memory":
+        store: Store = MemoryStore(clock=lambda: moments[0])
+    else:
+        store = backend.open(clock=lambda: moments[0])
+    make_due(store, 2, prefix="clock")
+    until = T0 + timedelta(minutes=5)
+    assert len(store.lease_due("w1", LATER, until, 10)) == 2
+
+    moments[0] = until - timedelta(microseconds=1)
+    assert store.lease_due("w2", LATER, until + D, 10) == ()
+    moments[0] = until
+    assert ids(store.lease_due("w2", LATER, until + D, 10)) == ("clock-0000", "clock-0001")
 
 
 def test_only_the_lease_owner_can_release(store: Store) -> None:
@@ -227,12 +261,14 @@ def test_only_the_lease_owner_can_release(store: Store) -> None:
     released = store.get(connection_id)
     assert (released.lease_owner, released.lease_until) == (None, None)
     store.release(connection_id, "w2")  # nobody holds it: releasing is a no-op
-    assert store.lease_due("w2", LATER, LATER, 1, now=T0).ids == (connection_id,)
+    assert ids(store.lease_due("w2", LATER, LATER, 1, now=T0)) == (connection_id,)
 
 
 def test_a_commit_keeps_the_lease(store: Store) -> None:
     (connection_id,) = make_due(store, 1)
-    leased = store.lease_due("w1", LATER, LATER, 1, now=T0).leased[0]
+    (lease,) = store.lease_due("w1", LATER, LATER, 1, now=T0)
+    leased = store.get(lease.connection_id)
+    assert leased.version == lease.version
     input = core.Refresh(leased.record.last_input_at + timedelta(minutes=1))
 
     after = store.commit(connection_id, leased.version, input, core.apply(leased.record, input))
@@ -244,22 +280,26 @@ def test_a_commit_keeps_the_lease(store: Store) -> None:
 def test_lease_arguments_are_checked(store: Store) -> None:
     with pytest.raises(ValueError, match="limit"):
         store.lease_due("w1", LATER, LATER, 0, now=T0)
+    with pytest.raises(ValueError, match="limit"):
+        store.lease_due("w1", LATER, LATER, True, now=T0)
     with pytest.raises(ValueError, match="owner"):
         store.lease_due("", LATER, LATER, 1, now=T0)
     with pytest.raises(ValueError, match="timezone"):
         store.lease_due("w1", LATER.replace(tzinfo=None), LATER, 1, now=T0)
+    with pytest.raises(ValueError, match="timezone"):
+        store.lease_due("w1", LATER, LATER, 1, now=T0.replace(tzinfo=None))
 
 
 def test_eight_threads_never_lease_the_same_connection_twice(backend: Backend) -> None:
     store = backend.open()
-    ids = make_due(store, 200)
+    made = make_due(store, 200)
     taken: list[list[str]] = [[] for _ in range(8)]
     barrier = threading.Barrier(8)
 
     def work(slot: int) -> None:
         barrier.wait()
         for _ in range(200):  # bounded: a store that re-leases rows fails, not hangs
-            batch = store.lease_due(f"w{slot}", LATER, LATER, 7, now=T0).ids
+            batch = ids(store.lease_due(f"w{slot}", LATER, LATER, 7, now=T0))
             if not batch:
                 return
             taken[slot].extend(batch)
@@ -272,7 +312,8 @@ def test_eight_threads_never_lease_the_same_connection_twice(backend: Backend) -
 
     everything = [i for batch in taken for i in batch]
     assert len(everything) == len(set(everything)) == 200
-    assert set(everything) == set(ids)
+    assert set(everything) == set(made)
+    assert all(store.get(i).lease_owner == f"w{slot}" for slot in range(8) for i in taken[slot])
 
 
 def test_a_connection_copied_to_another_store_keeps_record_history_and_version(

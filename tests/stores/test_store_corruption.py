@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from stores_support import T0, Backend, Flow, Raw, make_due, run_flow
+from stores_support import T0, Backend, Flow, Raw, ids, make_due, run_flow
 
 from adapters.stores import CorruptRecordError, Store
 
@@ -88,17 +88,26 @@ def test_the_other_rows_still_load(corrupted: tuple[Store, str, list[str]]) -> N
             assert store.get(connection_id).version == 1
 
 
-def test_lease_due_returns_the_healthy_rows_and_reports_the_corrupt_one(
+def test_lease_due_leases_a_corrupt_row_like_any_other_and_get_names_it(
     corrupted: tuple[Store, str, list[str]],
 ) -> None:
-    store, _, ids = corrupted
+    store, case, made = corrupted
 
-    batch = store.lease_due("w1", LATER, LATER, 10, now=T0)
+    leases = store.lease_due("w1", LATER, LATER, 10, now=T0)
 
-    assert batch.ids == tuple(i for i in ids if i != "due-0002")
-    assert [error.connection_id for error in batch.corrupt] == ["due-0002"]
-    # Leased to the caller too, so other workers do not trip over it meanwhile.
-    assert store.lease_due("w2", LATER, LATER, 10, now=T0).ids == ()
+    # Leasing reads no record: the corrupt row cannot fail the batch. It is leased to
+    # the caller too, so that other workers do not trip over it meanwhile.
+    assert ids(leases) == tuple(made)
+    assert store.lease_due("w2", LATER, LATER, 10, now=T0) == ()
+    read, failed = [], []
+    for lease in leases:
+        try:
+            read.append(store.get(lease.connection_id).connection_id)
+        except CorruptRecordError as error:
+            failed.append(error)
+    assert read == [i for i in made if i != "due-0002"]
+    assert [error.connection_id for error in failed] == ["due-0002"]
+    assert re.search(CASES[case][1], failed[0].problem)
 
 
 def test_a_corrupt_history_row_is_named_by_connection_and_seq(backend: Backend) -> None:

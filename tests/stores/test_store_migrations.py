@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from stores_support import T0, Backend, Flow, open_spec
+from stores_support import T0, Backend, Flow, ids, open_spec
 
 import lifecycle as core
 from adapters.stores import SCHEMA_VERSION, PostgresStore, SchemaError, SqliteStore, Store
@@ -101,8 +101,8 @@ def test_a_first_schema_database_is_upgraded_in_place_and_its_rows_survive(
     assert (survivor.record, survivor.version, survivor.lease_owner) == (flow.record(), 1, None)
     assert [entry.input for entry in store.history("from-v1")] == [flow.started]
     # The lease columns and the due index that migration 2 added work on the old row.
-    batch = store.lease_due("w1", T0 + timedelta(days=400), T0 + timedelta(days=401), 5, now=T0)
-    assert batch.ids == ("from-v1",)
+    leases = store.lease_due("w1", T0 + timedelta(days=400), T0 + timedelta(days=401), 5, now=T0)
+    assert ids(leases) == ("from-v1",)
 
 
 def test_opening_an_up_to_date_database_applies_nothing(durable: Backend) -> None:

@@ -1,0 +1,67 @@
+"""Leasing on the durable stores: one statement, through the due index, no record read."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from stores_support import T0, Backend, Flow, ids, make_due, run_flow
+
+from adapters.stores import DecryptionError, Keyring, SqliteStore, _postgres, _sqlite
+
+LATER = T0 + timedelta(days=400)
+
+
+def test_leasing_decrypts_nothing_so_rows_under_a_missing_key_are_still_leased(
+    durable: Backend,
+) -> None:
+    run_flow(durable.open({"gone": os.urandom(32)}), "sealed-elsewhere", Flow())
+    store = durable.open()  # holds only k1: the row's key is not in its ring
+
+    assert ids(store.lease_due("w1", LATER, LATER, 10, now=T0)) == ("sealed-elsewhere",)
+    with pytest.raises(DecryptionError, match="unknown key id"):
+        store.get("sealed-elsewhere")
+
+
+def test_a_sqlite_lease_is_one_statement_in_one_immediate_transaction(
+    tmp_path: Path, keyring: Keyring
+) -> None:
+    store = SqliteStore(tmp_path / "leases.db", keyring=keyring).open()
+    make_due(store, 3)
+    statements: list[str] = []
+    store._connection().set_trace_callback(statements.append)
+
+    assert len(store.lease_due("w1", LATER, LATER, 10, now=T0)) == 3
+
+    assert statements == ["BEGIN IMMEDIATE", statements[1], "COMMIT"]
+    assert statements[1].startswith("UPDATE connections SET lease_owner")
+    assert "record" not in statements[1]
+    store.close()
+
+
+def test_the_lease_statement_finds_due_rows_through_the_next_due_index(
+    durable: Backend,
+) -> None:
+    durable.open()
+    if durable.kind == "sqlite":
+        with sqlite3.connect(durable.location) as connection:
+            plan = connection.execute(
+                f"EXPLAIN QUERY PLAN {_sqlite.LEASE}", ("w", "u", "d", "n", 10)
+            ).fetchall()
+        text = "; ".join(row[-1] for row in plan)
+        assert "USING INDEX connections_next_due (next_due<?)" in text
+        assert "SCAN connections" not in text
+        return
+    import psycopg
+
+    with psycopg.connect(durable.location, options=f"-c search_path={durable.schema}") as pg:
+        pg.execute("SET enable_seqscan = off")  # an empty table: plan as a big one would
+        rows = pg.execute(
+            f"EXPLAIN {_postgres.LEASE}".encode(), (LATER, T0, 10, "w", LATER)
+        ).fetchall()
+    text = " | ".join(row[0] for row in rows)
+    assert "LockRows" in text
+    assert "connections_next_due" in text
