@@ -37,9 +37,7 @@ def code_expires_at(record: Connection, policy: Policy) -> datetime | None:
 
 def consent_expires_at(record: Connection, policy: Policy) -> datetime:
     """R7/R8: the lifetime, by region and offline access, from start or last extension."""
-    region = policy.region(record.region)
-    lifetime = region.lifetime_offline if record.offline_access else region.lifetime_online
-    derived = record.consent_started_at + lifetime
+    derived = record.consent_started_at + policy.lifetime(record.region, record.offline_access)
     reported = record.reported_consent_expires_at
     # R10: the bank's word can only shorten the consent, never lengthen it past R7.
     return derived if reported is None or reported >= derived else reported

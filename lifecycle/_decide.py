@@ -8,9 +8,7 @@ if all pass, evolves the record. A refusal returns the record untouched with a r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from attrs import frozen
+from typing import Any, NamedTuple
 
 from ._clocks import CLOCKS, Deadlines, deadlines_of
 from ._errors import MalformedInputError
@@ -25,9 +23,11 @@ from ._vocabulary import Effect, InactiveReason, Reason, Status
 __all__ = ["Decision", "apply", "deadlines", "settle", "start", "status_at"]
 
 
-@frozen
-class Decision:
+class Decision(NamedTuple):
     """What the core decided about one input.
+
+    A named tuple rather than an attrs class: one is built per decision, and a tuple is
+    built in half the time of a frozen attrs instance.
 
     Attributes:
         record: the new record (the same record when refused).
@@ -162,17 +162,20 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     Raises:
         MalformedInputError: ``input`` is not an input.
     """
-    if not isinstance(input, Input) or not input.TYPE:
+    steps = _STEPS.get(input.TYPE) if isinstance(input, Input) else None
+    if steps is None:
         raise MalformedInputError(f"not a lifecycle input: {type(input).__name__}")
-    if input.at < record.last_input_at:
+    at = input.at  # checked timezone-aware when the input was built
+    if at < record.last_input_at:
         return _refuse(
             record,
             Reason.CLOCK_WENT_BACKWARDS,
-            f"{input.TYPE} at {input.at.isoformat()} is before the last input "
+            f"{input.TYPE} at {at.isoformat()} is before the last input "
             f"at {record.last_input_at.isoformat()}",
         )
-    settled = _settle(record, input.at, policy)  # input.at was checked when it was built
-    step = _STEPS[input.TYPE].get(settled.status)
+    fired = _next_time_rule(record, at, policy)
+    settled = record if fired is None else _settle(record, at, policy)
+    step = steps.get(settled.status)
     if step is None:
         return _status_refusal(record, settled, input, policy)
     row, guards, evolver = step
@@ -194,5 +197,5 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     changes["inactive_reason"] = row.reason or (
         settled.inactive_reason if row.dest is Status.INACTIVE else None
     )
-    changes["last_input_at"] = input.at
+    changes["last_input_at"] = at
     return Decision(replace(settled, changes), True, None, effects)

@@ -86,7 +86,7 @@ class Policy:
     """
 
     regions: Mapping[str, RegionPolicy] = field(
-        default=DEFAULT_REGIONS, converter=_frozen_mapping, eq=False
+        default=DEFAULT_REGIONS, converter=_frozen_mapping, hash=False
     )
     code_lifetime: timedelta = timedelta(minutes=5)
     refresh_first_use_window: timedelta = timedelta(days=30)
@@ -98,6 +98,31 @@ class Policy:
         converter=_longest_first,
     )
     request_timeout: timedelta = timedelta(minutes=2)
+    # Derived from ``regions`` once: every decision asks for a lifetime (R7).
+    lifetimes: Mapping[tuple[str, bool], timedelta] = field(
+        init=False, eq=False, hash=False, repr=False
+    )
+
+    @lifetimes.default
+    def _lifetimes(self) -> Mapping[tuple[str, bool], timedelta]:
+        return MappingProxyType(
+            {
+                (name, offline): region.lifetime(offline)
+                for name, region in self.regions.items()
+                for offline in (True, False)
+            }
+        )
+
+    def lifetime(self, region: str, offline_access: bool) -> timedelta:
+        """The consent lifetime in a region, with or without ``offline_access`` (R7).
+
+        Raises:
+            UnknownRegionError: the table does not name that region.
+        """
+        lifetime = self.lifetimes.get((region, offline_access))
+        if lifetime is None:
+            raise UnknownRegionError(region, tuple(sorted(self.regions)))
+        return lifetime
 
     def region(self, name: str) -> RegionPolicy:
         """The policy of one region.

@@ -10,7 +10,7 @@ __all__ = ["main"]
 
 # Subcommand modules, imported lazily so that ``lifecycle replay`` never pays for a
 # server or a database driver it does not use.
-_SUBCOMMANDS = ("_replay", "_diagram", "_sandbox")
+_SUBCOMMANDS = ("_replay", "_diagram", "_sandbox", "_store")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -172,3 +172,21 @@ def test_an_extension_forgets_what_me_said_of_the_old_consent() -> None:
         core.ExtensionGranted(T0 + 80 * D + 2 * S, expires_in=3600, refresh_token=secret("n")),
     )
     assert core.deadlines(record, T0 + 81 * D).consent_expires_at == T0 + 170 * D + 2 * S
+
+
+def test_a_policy_with_another_region_table_is_another_policy() -> None:
+    shorter = {
+        **core.DEFAULT_REGIONS,
+        "uk": core.RegionPolicy(timedelta(days=30), timedelta(minutes=60), extendable=True),
+    }
+    policy = core.Policy(regions=shorter)
+    assert policy != core.DEFAULT_POLICY
+    record = _kept_alive()
+    assert core.deadlines(record, T0 + 2 * D, policy).consent_expires_at == T0 + 30 * D
+
+
+def test_a_record_from_an_unknown_region_is_a_clear_error_at_decision_time() -> None:
+    record = _kept_alive()
+    policy = core.Policy(regions={"eu": core.DEFAULT_REGIONS["eu"]})
+    with pytest.raises(core.UnknownRegionError, match="'uk'"):
+        core.apply(record, core.Tick(T0 + 2 * D), policy)
