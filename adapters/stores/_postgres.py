@@ -29,39 +29,42 @@ __all__ = ["LEASE", "PostgresStore"]
 # JSON columns are read as text, and parsed by the codec as SQLite's are: a jsonb
 # string scalar must read as "not an object", never be parsed a second time.
 _GET = (
-    "SELECT id, record::text AS record, status, version, key_id, lease_owner, lease_until,"
-    " next_due"
-    " FROM connections WHERE id = %s"
+    "SELECT c.id, c.record::text AS record, c.status, c.version, c.key_id, l.lease_owner,"
+    " l.lease_until, c.next_due"
+    " FROM connections c LEFT JOIN leases l ON l.id = c.id WHERE c.id = %s"
 )
 # Pick the earliest due rows nobody holds through the (next_due, id) index, skipping
 # rows another transaction is leasing right now, then lease them, in one statement.
 # A row leased and committed by another worker after our snapshot is re-checked when
 # locked (READ COMMITTED): its new lease_until no longer matches, so it is left out.
+# Only the narrow lease row is locked and written (migration 3); the wide connection
+# row is read, not touched, so leasing never waits for a commit nor a commit for it.
 LEASE = (
-    "WITH picked AS (SELECT id FROM connections WHERE next_due <= %s"
-    " AND (lease_until IS NULL OR lease_until <= %s)"
-    " ORDER BY next_due, id LIMIT %s FOR UPDATE SKIP LOCKED)"
-    " UPDATE connections c SET lease_owner = %s, lease_until = %s"
-    " FROM picked WHERE c.id = picked.id RETURNING c.id, c.version, c.next_due"
+    "WITH picked AS (SELECT c.id, c.version, c.next_due FROM connections c"
+    " JOIN leases l ON l.id = c.id WHERE c.next_due <= %s"
+    " AND (l.lease_until IS NULL OR l.lease_until <= %s)"
+    " ORDER BY c.next_due, c.id LIMIT %s FOR UPDATE OF l SKIP LOCKED)"
+    " UPDATE leases l SET lease_owner = %s, lease_until = %s"
+    " FROM picked WHERE l.id = picked.id RETURNING picked.id, picked.version, picked.next_due"
 )
 # A commit is one statement: the compare-and-set UPDATE, and the history row appended
 # only if the UPDATE matched (a lost race appends nothing).
 _COMMIT_ACCEPTED = (
     "WITH updated AS (UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
     " key_id = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
-    " RETURNING lease_owner, lease_until),"
+    " RETURNING id),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
     " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated)"
-    " SELECT lease_owner, lease_until FROM updated"
+    " SELECT l.lease_owner, l.lease_until FROM updated LEFT JOIN leases l ON l.id = updated.id"
 )
 _COMMIT_REFUSED = (
     "WITH updated AS (UPDATE connections SET version = %s, updated_at = %s"
-    " WHERE id = %s AND version = %s RETURNING lease_owner, lease_until),"
+    " WHERE id = %s AND version = %s RETURNING id),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
     " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated)"
-    " SELECT lease_owner, lease_until FROM updated"
+    " SELECT l.lease_owner, l.lease_until FROM updated LEFT JOIN leases l ON l.id = updated.id"
 )
 
 
@@ -115,6 +118,7 @@ class PostgresStore(PostgresDatabase):
                 )
         except psycopg.errors.UniqueViolation:
             raise DuplicateConnection(connection_id) from None
+        connection.execute("INSERT INTO leases (id) VALUES (%s)", (connection_id,))
         self._append(connection, connection_id, rows)
 
     def _append(self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows) -> None:
@@ -251,14 +255,14 @@ class PostgresStore(PostgresDatabase):
         """See ``Store.release``."""
         with self._transaction(atomic=True) as connection:
             row = connection.execute(
-                "SELECT lease_owner FROM connections WHERE id = %s FOR UPDATE", (connection_id,)
+                "SELECT lease_owner FROM leases WHERE id = %s FOR UPDATE", (connection_id,)
             ).fetchone()
             if row is None:
                 raise ConnectionNotFound(connection_id)
             if row["lease_owner"] is not None and row["lease_owner"] != owner:
                 raise LeaseError(connection_id, owner, row["lease_owner"])
             connection.execute(
-                "UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = %s",
+                "UPDATE leases SET lease_owner = NULL, lease_until = NULL WHERE id = %s",
                 (connection_id,),
             )
 

@@ -25,10 +25,16 @@ __all__ = ["LEASE", "SqliteStore"]
 # Pick the earliest due rows nobody holds through the (next_due, id) index, and lease
 # them, in one statement.
 LEASE = (
-    "UPDATE connections SET lease_owner = ?, lease_until = ? WHERE id IN"
-    " (SELECT id FROM connections WHERE next_due <= ?"
-    " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_due, id LIMIT ?)"
-    " RETURNING id, version, next_due"
+    "UPDATE leases SET lease_owner = ?, lease_until = ? WHERE id IN"
+    " (SELECT c.id FROM connections c JOIN leases l ON l.id = c.id WHERE c.next_due <= ?"
+    " AND (l.lease_until IS NULL OR l.lease_until <= ?) ORDER BY c.next_due, c.id LIMIT ?)"
+    " RETURNING id, (SELECT version FROM connections c WHERE c.id = leases.id),"
+    " (SELECT next_due FROM connections c WHERE c.id = leases.id)"
+)
+# A connection with its lease (one lease row per connection; see migration 3).
+_GET = (
+    "SELECT c.*, l.lease_owner, l.lease_until FROM connections c"
+    " LEFT JOIN leases l ON l.id = c.id WHERE c.id = ?"
 )
 
 
@@ -51,9 +57,7 @@ class SqliteStore(SqliteDatabase):
     def get(self, connection_id: str) -> StoredConnection:
         """See ``Store.get``."""
         with self._read() as connection:
-            row = connection.execute(
-                "SELECT * FROM connections WHERE id = ?", (connection_id,)
-            ).fetchone()
+            row = connection.execute(_GET, (connection_id,)).fetchone()
         if row is None:
             raise ConnectionNotFound(connection_id)
         return self._stored(row, _time)
@@ -79,6 +83,7 @@ class SqliteStore(SqliteDatabase):
             )
         except sqlite3.IntegrityError:
             raise DuplicateConnection(connection_id) from None
+        connection.execute("INSERT INTO leases (id) VALUES (?)", (connection_id,))
         self._append(connection, connection_id, rows)
 
     def _append(self, connection: sqlite3.Connection, connection_id: str, rows: Rows) -> None:
@@ -129,10 +134,7 @@ class SqliteStore(SqliteDatabase):
         rows = self._committed(connection_id, expected_version, input, decision)
         version = expected_version + 1
         with self._write() as connection:
-            row = connection.execute(
-                "SELECT version, lease_owner, lease_until FROM connections WHERE id = ?",
-                (connection_id,),
-            ).fetchone()
+            row = connection.execute(_GET, (connection_id,)).fetchone()
             if row is None:
                 raise ConnectionNotFound(connection_id)
             if row["version"] != expected_version:
@@ -195,14 +197,14 @@ class SqliteStore(SqliteDatabase):
         """See ``Store.release``."""
         with self._write() as connection:
             row = connection.execute(
-                "SELECT lease_owner FROM connections WHERE id = ?", (connection_id,)
+                "SELECT lease_owner FROM leases WHERE id = ?", (connection_id,)
             ).fetchone()
             if row is None:
                 raise ConnectionNotFound(connection_id)
             if row["lease_owner"] is not None and row["lease_owner"] != owner:
                 raise LeaseError(connection_id, owner, row["lease_owner"])
             connection.execute(
-                "UPDATE connections SET lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                "UPDATE leases SET lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 (connection_id,),
             )
 

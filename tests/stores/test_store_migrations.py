@@ -10,7 +10,14 @@ import pytest
 from stores_support import T0, Backend, Flow, ids, open_spec
 
 import lifecycle as core
-from adapters.stores import SCHEMA_VERSION, PostgresStore, SchemaError, SqliteStore, Store
+from adapters.stores import (
+    SCHEMA_VERSION,
+    LeaseError,
+    PostgresStore,
+    SchemaError,
+    SqliteStore,
+    Store,
+)
 from adapters.stores._codec import Codec, iso_utc
 from adapters.stores._migrations import pending
 
@@ -96,11 +103,11 @@ def test_a_first_schema_database_is_upgraded_in_place_and_its_rows_survive(
 
     store = durable.open()
 
-    assert _store(durable).schema_version() == SCHEMA_VERSION == 2
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 3
     survivor = store.get("from-v1")
     assert (survivor.record, survivor.version, survivor.lease_owner) == (flow.record(), 1, None)
     assert [entry.input for entry in store.history("from-v1")] == [flow.started]
-    # The lease columns and the due index that migration 2 added work on the old row.
+    # The due index (migration 2) and the lease table (migration 3) work on the old row.
     leases = store.lease_due("w1", T0 + timedelta(days=400), T0 + timedelta(days=401), 5, now=T0)
     assert ids(leases) == ("from-v1",)
 
@@ -115,12 +122,12 @@ def test_a_database_newer_than_the_library_is_refused(durable: Backend) -> None:
     store.migrate()
     if durable.kind == "sqlite":
         with sqlite3.connect(durable.location) as connection:
-            connection.execute("INSERT INTO schema_migrations VALUES (3, 'future', 'x')")
+            connection.execute("INSERT INTO schema_migrations VALUES (4, 'future', 'x')")
     else:
         import psycopg
 
         with psycopg.connect(durable.location, options=f"-c search_path={durable.schema}") as pg:
-            pg.execute("INSERT INTO schema_migrations VALUES (3, 'future', now())")
+            pg.execute("INSERT INTO schema_migrations VALUES (4, 'future', now())")
 
     with pytest.raises(SchemaError, match="newer than this library"):
         _store(durable).open()
@@ -160,8 +167,8 @@ def test_many_stores_opening_a_new_database_at_once_migrate_it_once(durable: Bac
 
 
 def test_pending_refuses_a_gap_and_an_unknown_target() -> None:
-    assert [step.version for step in pending([])] == [1, 2]
-    assert [step.version for step in pending([1])] == [2]
+    assert [step.version for step in pending([])] == [1, 2, 3]
+    assert [step.version for step in pending([1])] == [2, 3]
     with pytest.raises(SchemaError, match="gap"):
         pending([2])
     with pytest.raises(SchemaError, match="no schema version 7"):
@@ -175,3 +182,41 @@ def test_sqlite_times_are_fixed_width_utc_text_that_sorts_as_time_sorts() -> Non
     assert iso_utc(paris) == "2026-03-01T10:00:00.000000Z"
     times = [T0 + timedelta(microseconds=n * 999_999) for n in range(50)]
     assert sorted(iso_utc(t) for t in reversed(times)) == [iso_utc(t) for t in times]
+
+
+def test_a_lease_held_under_the_second_schema_survives_the_move_to_its_own_table(
+    durable: Backend,
+) -> None:
+    old = _store(durable)
+    assert old.migrate(target=1) == [1]
+    old.close()
+    flow = Flow()
+    _insert_first_schema_row(durable, "leased-v2", flow)
+    _insert_first_schema_row(durable, "free-v2", Flow())
+    assert _store(durable).migrate(target=2) == [2]
+    until = T0 + timedelta(days=500)
+    if durable.kind == "sqlite":
+        with sqlite3.connect(durable.location) as connection:
+            connection.execute(
+                "UPDATE connections SET lease_owner = 'w-old', lease_until = ? WHERE id = ?",
+                (iso_utc(until), "leased-v2"),
+            )
+    else:
+        import psycopg
+
+        with psycopg.connect(durable.location, options=f"-c search_path={durable.schema}") as pg:
+            pg.execute(
+                "UPDATE connections SET lease_owner = 'w-old', lease_until = %s WHERE id = %s",
+                (until, "leased-v2"),
+            )
+
+    store = durable.open()
+
+    held = store.get("leased-v2")
+    assert (held.lease_owner, held.lease_until, held.version) == ("w-old", until, 1)
+    due_by = T0 + timedelta(days=400)
+    assert ids(store.lease_due("w-new", due_by, until, 5, now=T0)) == ("free-v2",)
+    with pytest.raises(LeaseError):
+        store.release("leased-v2", "w-new")
+    store.release("leased-v2", "w-old")
+    assert ids(store.lease_due("w-new", due_by, until, 5, now=T0)) == ("leased-v2",)
