@@ -16,7 +16,7 @@ from ._evolve import EVOLVE, Evolver
 from ._guards import GUARDS, Guard, access_expired
 from ._inputs import ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
-from ._record import Connection, replace
+from ._record import Connection, _replace, replace
 from ._table import RULES, TIME_RULES, TIME_RULES_BY_SOURCE, Rule, rules_for
 from ._vocabulary import Effect, InactiveReason, Reason, Status
 
@@ -198,4 +198,5 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
         settled.inactive_reason if row.dest is Status.INACTIVE else None
     )
     changes["last_input_at"] = at
-    return Decision(replace(settled, changes), True, None, effects)
+    # The evolvers name only record fields (a test holds them to it): skip the check.
+    return Decision(_replace(settled, changes), True, None, effects)

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from functools import partial
 
 import pytest
+from attrs import fields
 from lifecycle_support import S, active, authorized, inactive, sample_input, started
 
 import lifecycle as core
 from lifecycle import InactiveReason, Kind, Status
+from lifecycle._evolve import EVOLVE
 
 RECORDS: dict[str, Callable[[], core.Connection]] = {
     "authorization_required": started,
@@ -172,3 +174,11 @@ def test_a_contradictory_table_is_refused_at_import() -> None:
     unknown_guard = (core.Rule("tick", Kind.EVENT, Status.ACTIVE, Status.ACTIVE, guards=("x",)),)
     with pytest.raises(core.TableError, match="unknown guards"):
         _table._validate(unknown_guard)
+
+
+@pytest.mark.parametrize("kind", sorted(EVOLVE))
+@pytest.mark.parametrize("name", sorted(ALL_RECORDS))
+def test_every_evolver_changes_only_fields_of_the_record(name: str, kind: str) -> None:
+    record = ALL_RECORDS[name]()
+    changes = EVOLVE[kind](record, sample_input(kind, record.last_input_at + S))
+    assert set(changes) <= {attribute.name for attribute in fields(core.Connection)}
