@@ -162,21 +162,33 @@ class ExchangeCode(Input):
 
 
 @frozen
-class CodeExchanged(Input):
-    """The token endpoint answered the exchange (R4)."""
+class _Grant(Input):
+    """What every token answer carries (R4, R5, R6, R9)."""
 
-    TYPE = "code_exchanged"
     expires_in: int = field(kw_only=True, validator=_seconds)
     refresh_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
     access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
 
 
 @frozen
-class CodeRejected(Input):
+class _Rejection(Input):
+    """What every refusal from TrueLayer carries: its ``error`` code (R13)."""
+
+    error: str = field(kw_only=True, validator=_text)
+
+
+@frozen
+class CodeExchanged(_Grant):
+    """The token endpoint answered the exchange (R4)."""
+
+    TYPE = "code_exchanged"
+
+
+@frozen
+class CodeRejected(_Rejection):
     """The token endpoint refused the code (R3, R13)."""
 
     TYPE = "code_rejected"
-    error: str = field(kw_only=True, validator=_text)
 
 
 @frozen
@@ -188,21 +200,17 @@ class Refresh(Input):
 
 
 @frozen
-class TokenRefreshed(Input):
+class TokenRefreshed(_Grant):
     """The token endpoint answered a refresh (R5, R6)."""
 
     TYPE = "token_refreshed"
-    expires_in: int = field(kw_only=True, validator=_seconds)
-    refresh_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
-    access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
 
 
 @frozen
-class RefreshRejected(Input):
+class RefreshRejected(_Rejection):
     """The token endpoint refused the refresh token: ``invalid_grant`` (R6)."""
 
     TYPE = "refresh_rejected"
-    error: str = field(kw_only=True, validator=_text)
 
 
 @frozen
@@ -222,13 +230,11 @@ class Extend(Input):
 
 
 @frozen
-class ExtensionGranted(Input):
-    """Extend answered ``no_action_needed`` with new tokens (R9)."""
+class ExtensionGranted(_Grant):
+    """Extend answered ``no_action_needed`` with new tokens (R9); a refresh token always."""
 
     TYPE = "extension_granted"
-    expires_in: int = field(kw_only=True, validator=_seconds)
     refresh_token: Secret = field(kw_only=True, validator=_secret)
-    access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
 
 
 @frozen
