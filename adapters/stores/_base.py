@@ -25,11 +25,28 @@ from ._errors import CorruptRecordError, ReencryptError, SchemaError, StoreError
 from ._migrations import LATEST
 from ._protocol import HistoryEntry, Lease, Managed, StoredConnection, check_history
 
-__all__ = ["BaseStore", "Rows"]
+__all__ = ["BaseStore", "Rows", "claimable_range"]
 
 log = logging.getLogger("adapters.stores")
 TimeReader = Callable[[Any], datetime | None]
 _BATCH = 500  # rows per reencrypt transaction: short write locks, bounded memory
+
+
+def claimable_range(due_by: datetime, now: datetime) -> datetime:
+    """The end of the index range ``lease_due`` reads: ``claimable_at <= this``.
+
+    A row may be leased when ``next_due <= due_by`` and its lease (if any) ended by
+    ``now``. Its ``claimable_at`` is ``next_due``, or the later of ``next_due`` and
+    ``lease_until`` while leased, so every leasable row has ``claimable_at <=
+    max(due_by, now)``, and every row with ``claimable_at <= min(due_by, now)`` is
+    leasable: the statements check a row against ``due_by`` and ``now`` only past
+    that (which also tells the planner that most rows in the range qualify, so that it
+    walks the index in order). A worker leasing what is due now (``due_by == now``)
+    reads only rows it leases; when the two times differ, the rows claimable between
+    them are read and checked (a row leased until then, or due after ``due_by``, is
+    left).
+    """
+    return max(due_by, now)
 
 
 def _utcnow() -> datetime:
@@ -186,8 +203,8 @@ class BaseStore(Managed, ABC):
         *,
         now: datetime | None = None,
     ) -> tuple[Lease, ...]:
-        """See ``Store.lease_due``: one statement picks the rows through the
-        ``(next_due, id)`` index and leases them; no record is read.
+        """See ``Store.lease_due``: one statement picks the rows through the lease
+        table's ``(claimable_at, id)`` index and leases them; no record is read.
 
         Raises:
             ValueError: ``limit`` < 1, an empty owner, or a naive time.
@@ -196,7 +213,7 @@ class BaseStore(Managed, ABC):
             owner, due_by, lease_until, limit, self._clock() if now is None else now
         )
         leases = self._lease(owner, due_by, lease_until, now, limit)
-        # RETURNING comes in no particular order: earliest due first, as picked.
+        # RETURNING comes in no particular order: earliest due first.
         return tuple(sorted(leases, key=lambda lease: (lease.due, lease.connection_id)))
 
     # -- key rotation ----------------------------------------------------------------

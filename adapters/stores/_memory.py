@@ -41,6 +41,14 @@ class _Row:
     lease_owner: str | None = None
     lease_until: datetime | None = None
 
+    @property
+    def claimable_at(self) -> datetime | None:
+        """From when the row may be leased (as the durable stores' lease table says)."""
+        due = self.record.next_due
+        if due is None or self.lease_until is None:
+            return due
+        return max(due, self.lease_until)
+
 
 class MemoryStore(Managed):
     """A store in process memory. Every method holds one lock: operations are atomic.
@@ -162,18 +170,22 @@ class MemoryStore(Managed):
         )
         with self._lock:
             self._row_check_open()
-            due = sorted(
-                (row.record.next_due, connection_id)
+            # The rows the durable stores pick: earliest claimable first.
+            picked = sorted(
+                (row.claimable_at, connection_id)
                 for connection_id, row in self._rows.items()
                 if row.record.next_due is not None
                 and row.record.next_due <= due_by
                 and (row.lease_until is None or row.lease_until <= moment)
             )[:limit]
             leases = []
-            for when, connection_id in due:
+            for _, connection_id in picked:
                 row = self._rows[connection_id]
                 row.lease_owner, row.lease_until = owner, until
+                when = row.record.next_due
+                assert when is not None  # picked rows are due
                 leases.append(Lease(connection_id, row.version, when, until, owner))
+            leases.sort(key=lambda lease: (lease.due, lease.connection_id))
         return tuple(leases)
 
     def release(self, connection_id: str, owner: str) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import lifecycle as core
 
-from ._base import Rows
+from ._base import Rows, claimable_range
 from ._codec import utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
 from ._postgres_db import PostgresDatabase, driver
@@ -33,38 +33,49 @@ _GET = (
     " l.lease_until, c.next_due"
     " FROM connections c LEFT JOIN leases l ON l.id = c.id WHERE c.id = %s"
 )
-# Pick the earliest due rows nobody holds through the (next_due, id) index, skipping
-# rows another transaction is leasing right now, then lease them, in one statement.
-# A row leased and committed by another worker after our snapshot is re-checked when
-# locked (READ COMMITTED): its new lease_until no longer matches, so it is left out.
-# Only the narrow lease row is locked and written (migration 3); the wide connection
-# row is read, not touched, so leasing never waits for a commit nor a commit for it.
+# Pick the earliest claimable rows through the (claimable_at, id) index of the narrow
+# lease table, skipping rows another transaction is leasing right now, then lease
+# them, in one statement: no join, no wide row read or locked. A leased row's
+# claimable_at is its lease_until (later than now), so it is out of the range until its
+# lease ends; the two filters only matter between due_by and now when they differ (see
+# ``claimable_range``). A row leased and committed by another worker after our
+# snapshot is re-checked when locked (READ COMMITTED): its new lease_until no longer
+# matches, so it is left out. Leasing moves claimable_at to the end of the lease.
 LEASE = (
-    "WITH picked AS (SELECT c.id, c.version, c.next_due FROM connections c"
-    " JOIN leases l ON l.id = c.id WHERE c.next_due <= %s"
-    " AND (l.lease_until IS NULL OR l.lease_until <= %s)"
-    " ORDER BY c.next_due, c.id LIMIT %s FOR UPDATE OF l SKIP LOCKED)"
-    " UPDATE leases l SET lease_owner = %s, lease_until = %s"
-    " FROM picked WHERE l.id = picked.id RETURNING picked.id, picked.version, picked.next_due"
+    "WITH picked AS (SELECT id FROM leases WHERE claimable_at <= %(upto)s"
+    " AND (claimable_at <= %(sure)s"
+    " OR (next_due <= %(due_by)s AND (lease_until IS NULL OR lease_until <= %(now)s)))"
+    " ORDER BY claimable_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+    " UPDATE leases l SET lease_owner = %(owner)s, lease_until = %(until)s,"
+    " claimable_at = GREATEST(l.next_due, %(until)s)"
+    " FROM picked WHERE l.id = picked.id RETURNING l.id, l.version, l.next_due"
 )
 # A commit is one statement: the compare-and-set UPDATE, and the history row appended
-# only if the UPDATE matched (a lost race appends nothing).
+# only if the UPDATE matched (a lost race appends nothing); the lease row follows the
+# version and next_due (the lease itself stays, whoever commits: claimable_at is the
+# later of the new next_due and a lease still held).
 _COMMIT_ACCEPTED = (
     "WITH updated AS (UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
     " key_id = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
-    " RETURNING id),"
+    " RETURNING id, version, next_due),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
-    " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated)"
-    " SELECT l.lease_owner, l.lease_until FROM updated LEFT JOIN leases l ON l.id = updated.id"
+    " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated),"
+    " leased AS (UPDATE leases l SET version = u.version, next_due = u.next_due,"
+    " claimable_at = CASE WHEN u.next_due IS NULL THEN NULL"
+    " WHEN l.lease_until > u.next_due THEN l.lease_until ELSE u.next_due END"
+    " FROM updated u WHERE l.id = u.id RETURNING l.lease_owner, l.lease_until)"
+    " SELECT leased.lease_owner, leased.lease_until FROM updated LEFT JOIN leased ON true"
 )
 _COMMIT_REFUSED = (
     "WITH updated AS (UPDATE connections SET version = %s, updated_at = %s"
-    " WHERE id = %s AND version = %s RETURNING id),"
+    " WHERE id = %s AND version = %s RETURNING id, version),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
-    " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated)"
-    " SELECT l.lease_owner, l.lease_until FROM updated LEFT JOIN leases l ON l.id = updated.id"
+    " SELECT %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s FROM updated),"
+    " leased AS (UPDATE leases l SET version = u.version FROM updated u WHERE l.id = u.id"
+    " RETURNING l.lease_owner, l.lease_until)"
+    " SELECT leased.lease_owner, leased.lease_until FROM updated LEFT JOIN leased ON true"
 )
 
 
@@ -118,7 +129,10 @@ class PostgresStore(PostgresDatabase):
                 )
         except psycopg.errors.UniqueViolation:
             raise DuplicateConnection(connection_id) from None
-        connection.execute("INSERT INTO leases (id) VALUES (%s)", (connection_id,))
+        connection.execute(
+            "INSERT INTO leases (id, version, next_due, claimable_at) VALUES (%s, %s, %s, %s)",
+            (connection_id, version, record.next_due, record.next_due),
+        )
         self._append(connection, connection_id, rows)
 
     def _append(self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows) -> None:
@@ -245,7 +259,18 @@ class PostgresStore(PostgresDatabase):
         self, owner: str, due_by: datetime, lease_until: datetime, now: datetime, limit: int
     ) -> list[Lease]:
         with self._transaction() as connection:  # autocommit: one statement, one round trip
-            rows = connection.execute(LEASE, (due_by, now, limit, owner, lease_until)).fetchall()
+            rows = connection.execute(
+                LEASE,
+                {
+                    "upto": claimable_range(due_by, now),
+                    "sure": min(due_by, now),
+                    "due_by": due_by,
+                    "now": now,
+                    "limit": limit,
+                    "owner": owner,
+                    "until": lease_until,
+                },
+            ).fetchall()
         return [
             Lease(row["id"], int(row["version"]), utc(row["next_due"]), lease_until, owner)
             for row in rows
@@ -262,7 +287,8 @@ class PostgresStore(PostgresDatabase):
             if row["lease_owner"] is not None and row["lease_owner"] != owner:
                 raise LeaseError(connection_id, owner, row["lease_owner"])
             connection.execute(
-                "UPDATE leases SET lease_owner = NULL, lease_until = NULL WHERE id = %s",
+                "UPDATE leases SET lease_owner = NULL, lease_until = NULL,"
+                " claimable_at = next_due WHERE id = %s",
                 (connection_id,),
             )
 

@@ -163,10 +163,13 @@ class Store(Protocol):
         now: datetime | None = None,
     ) -> tuple[Lease, ...]:
         """Lease up to ``limit`` connections due by ``due_by`` to ``owner`` until
-        ``lease_until``, earliest due first. Rows whose lease is still running at
-        ``now`` (default: the store's clock) are skipped; an expired lease is taken
-        over. Records are not read: ``get`` each one when working on it (a corrupt row
-        is leased like any other and fails only its own ``get``).
+        ``lease_until``, earliest claimable first: a row nobody holds is claimable from
+        its ``next_due``, a leased one from the end of its lease (or its ``next_due``, if
+        later). Rows whose lease is still running at ``now`` (default: the store's
+        clock) are skipped; an expired lease is taken over. The leases come back earliest
+        due first. Records are not read: ``get`` each one when working on it (a corrupt
+        row is leased like any other and fails only its own ``get``). Leasing is
+        quickest with ``due_by == now`` (what is due now): see ``claimable_range``.
 
         Raises:
             ValueError: ``limit`` < 1, an empty owner, or a naive time.

@@ -342,3 +342,128 @@ def test_a_restore_with_a_gap_in_its_history_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match=r"history must run 1\.\.5"):
         store.restore(source.get("conn-1"), history[:2] + history[3:])
     assert store.connection_ids() == []
+
+
+# -- claimable: what lease_due may take, and when (migration 4's lease table) ----------
+
+DUE = T0 + D  # make_due's connections are all due by then: a worker's "now"
+M = timedelta(minutes=5)
+
+
+def test_a_leased_row_is_not_leasable_again_until_its_lease_ends(store: Store) -> None:
+    make_due(store, 3)
+    first = store.lease_due("w1", DUE, DUE + M, 10, now=DUE)
+    assert len(first) == 3
+
+    # A worker leasing what is due now, again and again: nothing until the lease ends.
+    assert store.lease_due("w2", DUE, DUE + 2 * M, 10, now=DUE) == ()
+    end = DUE + M
+    assert store.lease_due("w2", end, end + M, 10, now=end - timedelta(microseconds=1)) == ()
+    again = store.lease_due("w2", end, end + M, 10, now=end)
+
+    assert ids(again) == ids(first)
+    assert {store.get(i).lease_owner for i in ids(again)} == {"w2"}
+
+
+def test_a_later_due_by_than_now_does_not_take_a_running_lease(store: Store) -> None:
+    (leased, free) = make_due(store, 2)
+    store.lease_due("w1", DUE, DUE + M, 1, now=DUE)  # the earliest (by id): "due-0000"
+
+    # due_by beyond the lease's end, now before it: only the free row may be taken.
+    taken = store.lease_due("w2", DUE + 2 * M, DUE + 3 * M, 10, now=DUE + timedelta(minutes=1))
+
+    assert ids(taken) == (free,)
+    assert store.get(leased).lease_owner == "w1"
+
+
+def test_an_earlier_due_by_than_now_takes_an_expired_lease_but_nothing_due_later(
+    store: Store,
+) -> None:
+    (expired,) = make_due(store, 1, prefix="expired")
+    store.lease_due("w1", DUE, DUE + M, 1, now=DUE)
+    late = Flow(at=T0 + 2 * D)
+    store.create("due-later", late.record(), late.started)  # due on day 2, not by DUE
+
+    # now is past both the lease's end and the later row's due time; due_by is not.
+    taken = store.lease_due("w2", DUE, DUE + 4 * D, 10, now=DUE + 3 * D)
+
+    assert ids(taken) == (expired,)
+
+
+def test_release_makes_a_due_row_leasable_at_once(store: Store) -> None:
+    (connection_id,) = make_due(store, 1)
+    store.lease_due("w1", DUE, DUE + D, 1, now=DUE)
+    assert store.lease_due("w2", DUE, DUE + D, 1, now=DUE) == ()
+
+    store.release(connection_id, "w1")
+
+    assert ids(store.lease_due("w2", DUE, DUE + D, 1, now=DUE)) == (connection_id,)
+
+
+def test_a_released_row_not_yet_due_stays_out_of_the_due_range(store: Store) -> None:
+    (connection_id,) = make_due(store, 1)
+    due = store.lease_due("w1", DUE, DUE + D, 1, now=DUE)[0].due
+    store.release(connection_id, "w1")
+
+    before = due - timedelta(seconds=1)
+    assert store.lease_due("w2", before, DUE + D, 1, now=before) == ()
+    assert ids(store.lease_due("w2", due, DUE + D, 1, now=due)) == (connection_id,)
+
+
+def _refreshed(store: Store, connection_id: str, hours: int) -> StoredConnection:
+    """Commit a refresh and its new token (valid ``hours``): next_due moves later."""
+    stored = store.get(connection_id)
+    for input in (
+        core.Refresh(stored.record.last_input_at + timedelta(minutes=1)),
+        core.TokenRefreshed(
+            stored.record.last_input_at + timedelta(minutes=2),
+            expires_in=3600 * hours,
+            access_token=core.Secret("new-access"),
+            refresh_token=core.Secret("new-refresh"),
+        ),
+    ):
+        decision = core.apply(stored.record, input)
+        assert decision.accepted
+        stored = store.commit(connection_id, stored.version, input, decision)
+    return stored
+
+
+def test_a_commit_that_moves_next_due_later_takes_the_row_out_of_the_due_range(
+    store: Store,
+) -> None:
+    (connection_id,) = make_due(store, 1)
+    stored = _refreshed(store, connection_id, hours=5)
+    due = core.next_due(stored.record, stored.record.last_input_at)
+    assert due is not None and due > DUE - D + timedelta(hours=4)
+
+    at = due - timedelta(seconds=1)
+    assert store.lease_due("w1", at, at + M, 1, now=at) == ()
+    (lease,) = store.lease_due("w1", due, due + M, 1, now=due)
+    assert (lease.connection_id, lease.due, lease.version) == (connection_id, due, 3)
+
+
+def test_a_commit_under_a_lease_keeps_the_row_out_until_the_lease_ends(store: Store) -> None:
+    (connection_id,) = make_due(store, 1)
+    until = DUE + D
+    store.lease_due("w1", DUE, until, 1, now=DUE)
+    stored = _refreshed(store, connection_id, hours=1)  # due again well before `until`
+    due = core.next_due(stored.record, stored.record.last_input_at)
+    assert due is not None and due < until
+
+    assert stored.lease_owner == "w1"
+    assert store.lease_due("w2", due, until + M, 1, now=due) == ()
+    (lease,) = store.lease_due("w2", until, until + M, 1, now=until)
+    assert (lease.connection_id, lease.version, lease.due) == (connection_id, 3, due)
+
+
+def test_a_refused_commit_still_moves_the_version_a_lease_reports(store: Store) -> None:
+    (connection_id,) = make_due(store, 1)
+    stored = store.get(connection_id)
+    input = core.ExchangeCode(stored.record.last_input_at + timedelta(seconds=1))
+    decision = core.apply(stored.record, input)
+    assert not decision.accepted
+    store.commit(connection_id, stored.version, input, decision)
+
+    (lease,) = store.lease_due("w1", DUE, DUE + M, 1, now=DUE)
+
+    assert lease.version == stored.version + 1 == store.get(connection_id).version

@@ -21,6 +21,8 @@ from adapters.stores import (
 from adapters.stores._codec import Codec, iso_utc
 from adapters.stores._migrations import pending
 
+D = timedelta(days=1)
+
 
 def _store(backend: Backend, **options: Any) -> SqliteStore | PostgresStore:
     """An unopened durable store on the backend (so that a test chooses what runs)."""
@@ -103,7 +105,7 @@ def test_a_first_schema_database_is_upgraded_in_place_and_its_rows_survive(
 
     store = durable.open()
 
-    assert _store(durable).schema_version() == SCHEMA_VERSION == 3
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 4
     survivor = store.get("from-v1")
     assert (survivor.record, survivor.version, survivor.lease_owner) == (flow.record(), 1, None)
     assert [entry.input for entry in store.history("from-v1")] == [flow.started]
@@ -122,12 +124,12 @@ def test_a_database_newer_than_the_library_is_refused(durable: Backend) -> None:
     store.migrate()
     if durable.kind == "sqlite":
         with sqlite3.connect(durable.location) as connection:
-            connection.execute("INSERT INTO schema_migrations VALUES (4, 'future', 'x')")
+            connection.execute("INSERT INTO schema_migrations VALUES (5, 'future', 'x')")
     else:
         import psycopg
 
         with psycopg.connect(durable.location, options=f"-c search_path={durable.schema}") as pg:
-            pg.execute("INSERT INTO schema_migrations VALUES (4, 'future', now())")
+            pg.execute("INSERT INTO schema_migrations VALUES (5, 'future', now())")
 
     with pytest.raises(SchemaError, match="newer than this library"):
         _store(durable).open()
@@ -167,8 +169,8 @@ def test_many_stores_opening_a_new_database_at_once_migrate_it_once(durable: Bac
 
 
 def test_pending_refuses_a_gap_and_an_unknown_target() -> None:
-    assert [step.version for step in pending([])] == [1, 2, 3]
-    assert [step.version for step in pending([1])] == [2, 3]
+    assert [step.version for step in pending([])] == [1, 2, 3, 4]
+    assert [step.version for step in pending([1])] == [2, 3, 4]
     with pytest.raises(SchemaError, match="gap"):
         pending([2])
     with pytest.raises(SchemaError, match="no schema version 7"):
@@ -220,3 +222,78 @@ def test_a_lease_held_under_the_second_schema_survives_the_move_to_its_own_table
         store.release("leased-v2", "w-new")
     store.release("leased-v2", "w-old")
     assert ids(store.lease_due("w-new", due_by, until, 5, now=T0)) == ("leased-v2",)
+
+
+def _sql(backend: Backend, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run SQL on the backend's database directly (``%s`` placeholders)."""
+    if backend.kind == "sqlite":
+        with sqlite3.connect(backend.location) as connection:
+            return connection.execute(sql.replace("%s", "?"), params).fetchall()
+    import psycopg
+
+    with psycopg.connect(backend.location, options=f"-c search_path={backend.schema}") as pg:
+        cursor = pg.execute(sql.encode(), params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_migration_4_fills_the_lease_table_from_a_third_schema_database(
+    durable: Backend,
+) -> None:
+    assert _store(durable).migrate(target=1) == [1]
+    for name in ("held-v3", "expired-v3", "free-v3", "far-v3"):
+        _insert_first_schema_row(
+            durable, name, Flow(at=T0 + timedelta(days=30 * (name == "far-v3")))
+        )
+    _sql(durable, "UPDATE connections SET version = 7 WHERE id = %s", ("free-v3",))
+    assert _store(durable).migrate(target=3) == [2, 3]
+    until = T0 + timedelta(days=2)
+    leased = "UPDATE leases SET lease_owner = %s, lease_until = %s WHERE id = %s"
+    if durable.kind == "sqlite":
+        until_value: Any = iso_utc(until)
+        gone: Any = iso_utc(T0 - timedelta(days=1))
+    else:
+        until_value, gone = until, T0 - timedelta(days=1)
+    _sql(durable, leased, ("w-old", until_value, "held-v3"))
+    _sql(durable, leased, ("w-gone", gone, "expired-v3"))
+
+    store = durable.open()
+
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 4
+    held = store.get("held-v3")
+    assert (held.lease_owner, held.lease_until, held.version) == ("w-old", until, 1)
+    now = T0 + D
+    taken = store.lease_due("w-new", now, now + timedelta(minutes=5), 10, now=now)
+    assert ids(taken) == ("expired-v3", "free-v3")  # both due at the same time: by id
+    assert [lease.version for lease in taken] == [1, 7]
+    just_before = until - timedelta(microseconds=1)  # w-new's 5-minute leases ran out
+    again = store.lease_due("w-again", just_before, until + D, 10, now=just_before)
+    assert ids(again) == ("expired-v3", "free-v3")  # held-v3's lease still runs
+    assert ids(store.lease_due("w-again", until, until + D, 10, now=until)) == ("held-v3",)
+    far = T0 + timedelta(days=30)
+    # The others' leases have run out by then; far-v3 is due an hour after `far`.
+    assert ids(store.lease_due("w-far", far, far + 2 * D, 10, now=far)) == (
+        "expired-v3",
+        "free-v3",
+        "held-v3",
+    )
+    assert ids(store.lease_due("w-far", far + D, far + D, 10, now=far + D)) == ("far-v3",)
+
+
+def test_migration_4_from_the_first_schema_keeps_the_row_and_its_due_time(
+    durable: Backend,
+) -> None:
+    assert _store(durable).migrate(target=1) == [1]
+    flow = Flow()
+    _insert_first_schema_row(durable, "from-v1", flow)
+
+    store = durable.open()
+
+    due = core.next_due(flow.record(), flow.record().last_input_at)
+    assert due is not None
+    rows = _sql(durable, "SELECT version, next_due, claimable_at FROM leases")
+    assert len(rows) == 1 and rows[0][0] == 1
+    before = due - timedelta(microseconds=1)
+    assert store.lease_due("w1", before, before + D, 5, now=before) == ()
+    (lease,) = store.lease_due("w1", due, due + D, 5, now=due)
+    assert (lease.connection_id, lease.version, lease.due) == ("from-v1", 1, due)
+    assert store.get("from-v1").record == flow.record()
