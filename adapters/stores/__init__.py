@@ -33,7 +33,7 @@ from ._errors import (
 from ._memory import MemoryStore
 from ._migrations import LATEST as SCHEMA_VERSION
 from ._postgres import PostgresStore
-from ._protocol import HistoryEntry, Lease, Store, StoredConnection
+from ._protocol import Due, HistoryEntry, Lease, Store, StoredConnection
 from ._sqlite import SqliteStore
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "CopyReport",
     "CorruptRecordError",
     "DecryptionError",
+    "Due",
     "DuplicateConnection",
     "HistoryEntry",
     "Keyring",

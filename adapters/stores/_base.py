@@ -19,11 +19,11 @@ from attrs import frozen
 
 import lifecycle as core
 
-from ._codec import Codec, HistoryRow, RecordRow, check_id, check_lease
+from ._codec import Codec, HistoryRow, RecordRow, check_due, check_id, check_lease
 from ._crypto import Keyring
 from ._errors import CorruptRecordError, ReencryptError, SchemaError, StoreError
 from ._migrations import LATEST
-from ._protocol import HistoryEntry, Lease, Managed, StoredConnection, check_history
+from ._protocol import Due, HistoryEntry, Lease, Managed, StoredConnection, check_history
 
 __all__ = ["BaseStore", "Rows", "claimable_range"]
 
@@ -102,6 +102,11 @@ class BaseStore(Managed, ABC):
     ) -> list[Lease]:
         """Lease up to ``limit`` rows due by ``due_by`` and free at ``now``, in one
         statement (arguments checked, in UTC); returns them in any order."""
+
+    @abstractmethod
+    def _due(self, due_by: datetime, now: datetime, limit: int) -> list[Due]:
+        """The rows ``_lease`` would pick, read only, in one statement (arguments
+        checked, in UTC); returns them in any order."""
 
     @abstractmethod
     def close(self) -> None:
@@ -215,6 +220,18 @@ class BaseStore(Managed, ABC):
         leases = self._lease(owner, due_by, lease_until, now, limit)
         # RETURNING comes in no particular order: earliest due first.
         return tuple(sorted(leases, key=lambda lease: (lease.due, lease.connection_id)))
+
+    def due(self, due_by: datetime, limit: int, *, now: datetime | None = None) -> tuple[Due, ...]:
+        """See ``Store.due``: the rows ``lease_due`` would pick, through the same
+        ``(claimable_at, id)`` index of the lease table, read in one statement that
+        takes no lock and writes nothing; no record is read.
+
+        Raises:
+            ValueError: ``limit`` < 1, or a naive time.
+        """
+        due_by, now = check_due(due_by, limit, self._clock() if now is None else now)
+        rows = self._due(due_by, now, limit)
+        return tuple(sorted(rows, key=lambda row: (row.due, row.connection_id)))
 
     # -- key rotation ----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ __all__ = [
     "Codec",
     "HistoryRow",
     "RecordRow",
+    "check_due",
     "check_id",
     "check_lease",
     "iso_utc",
@@ -62,6 +63,17 @@ def check_lease(
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError("lease_due needs a limit of at least 1")
     return utc(due_by, "due_by"), utc(lease_until, "lease_until"), utc(now, "now")
+
+
+def check_due(due_by: datetime, limit: int, now: datetime) -> tuple[datetime, datetime]:
+    """The arguments of ``due``, checked; returns ``due_by`` and ``now`` in UTC.
+
+    Raises:
+        ValueError: ``limit`` < 1, or a naive time.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError("due needs a limit of at least 1")
+    return utc(due_by, "due_by"), utc(now, "now")
 
 
 def utc(value: datetime, name: str = "time") -> datetime:

@@ -16,7 +16,7 @@ from attrs import define
 
 import lifecycle as core
 
-from ._codec import Codec, HistoryRow, RecordRow, check_id, check_lease
+from ._codec import Codec, HistoryRow, RecordRow, check_due, check_id, check_lease
 from ._errors import (
     ConflictError,
     ConnectionNotFound,
@@ -24,7 +24,7 @@ from ._errors import (
     LeaseError,
     StoreError,
 )
-from ._protocol import HistoryEntry, Lease, Managed, StoredConnection, check_history
+from ._protocol import Due, HistoryEntry, Lease, Managed, StoredConnection, check_history
 
 __all__ = ["MemoryStore"]
 
@@ -170,14 +170,7 @@ class MemoryStore(Managed):
         )
         with self._lock:
             self._row_check_open()
-            # The rows the durable stores pick: earliest claimable first.
-            picked = sorted(
-                (row.claimable_at, connection_id)
-                for connection_id, row in self._rows.items()
-                if row.record.next_due is not None
-                and row.record.next_due <= due_by
-                and (row.lease_until is None or row.lease_until <= moment)
-            )[:limit]
+            picked = self._pick(due_by, moment, limit)
             leases = []
             for _, connection_id in picked:
                 row = self._rows[connection_id]
@@ -187,6 +180,31 @@ class MemoryStore(Managed):
                 leases.append(Lease(connection_id, row.version, when, until, owner))
             leases.sort(key=lambda lease: (lease.due, lease.connection_id))
         return tuple(leases)
+
+    def _pick(self, due_by: datetime, now: datetime, limit: int) -> list[tuple[datetime, str]]:
+        """The rows the durable stores pick: earliest claimable first (lock held)."""
+        return sorted(
+            (row.claimable_at, connection_id)
+            for connection_id, row in self._rows.items()
+            if row.claimable_at is not None
+            and row.record.next_due is not None
+            and row.record.next_due <= due_by
+            and (row.lease_until is None or row.lease_until <= now)
+        )[:limit]
+
+    def due(self, due_by: datetime, limit: int, *, now: datetime | None = None) -> tuple[Due, ...]:
+        """See ``Store.due``. Scans every row: fine for a toy, not for millions."""
+        due_by, moment = check_due(due_by, limit, self._clock() if now is None else now)
+        with self._lock:
+            self._row_check_open()
+            found = []
+            for _, connection_id in self._pick(due_by, moment, limit):
+                row = self._rows[connection_id]
+                when = row.record.next_due
+                assert when is not None  # picked rows are due
+                found.append(Due(connection_id, when, row.lease_until))
+        found.sort(key=lambda item: (item.due, item.connection_id))
+        return tuple(found)
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

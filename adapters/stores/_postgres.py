@@ -19,12 +19,12 @@ from ._codec import utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
 from ._postgres_db import PostgresDatabase, driver
 from ._postgres_db import postgres_time as _time
-from ._protocol import HistoryEntry, Lease, StoredConnection
+from ._protocol import Due, HistoryEntry, Lease, StoredConnection
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["LEASE", "PostgresStore"]
+__all__ = ["DUE", "LEASE", "PostgresStore"]
 
 # JSON columns are read as text, and parsed by the codec as SQLite's are: a jsonb
 # string scalar must read as "not an object", never be parsed a second time.
@@ -41,15 +41,21 @@ _GET = (
 # ``claimable_range``). A row leased and committed by another worker after our
 # snapshot is re-checked when locked (READ COMMITTED): its new lease_until no longer
 # matches, so it is left out. Leasing moves claimable_at to the end of the lease.
-LEASE = (
-    "WITH picked AS (SELECT id FROM leases WHERE claimable_at <= %(upto)s"
-    " AND (claimable_at <= %(sure)s"
+_PICK = (
+    " FROM leases WHERE claimable_at <= %(upto)s AND (claimable_at <= %(sure)s"
     " OR (next_due <= %(due_by)s AND (lease_until IS NULL OR lease_until <= %(now)s)))"
-    " ORDER BY claimable_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+    " ORDER BY claimable_at, id LIMIT %(limit)s"
+)
+# Built from constants only (every value is a parameter): S608 does not apply.
+LEASE = (
+    f"WITH picked AS (SELECT id{_PICK} FOR UPDATE SKIP LOCKED)"  # noqa: S608
     " UPDATE leases l SET lease_owner = %(owner)s, lease_until = %(until)s,"
     " claimable_at = GREATEST(l.next_due, %(until)s)"
     " FROM picked WHERE l.id = picked.id RETURNING l.id, l.version, l.next_due"
 )
+# ``due``: the rows LEASE would pick, read only (no lock: a row being leased meanwhile is
+# listed as it was in our snapshot).
+DUE = f"SELECT id, next_due, lease_until{_PICK}"
 # A commit is one statement: the compare-and-set UPDATE, and the history row appended
 # only if the UPDATE matched (a lost race appends nothing); the lease row follows the
 # version and next_due (the lease itself stays, whoever commits: claimable_at is the
@@ -275,6 +281,20 @@ class PostgresStore(PostgresDatabase):
             Lease(row["id"], int(row["version"]), utc(row["next_due"]), lease_until, owner)
             for row in rows
         ]
+
+    def _due(self, due_by: datetime, now: datetime, limit: int) -> list[Due]:
+        with self._transaction() as connection:  # autocommit: one statement, no lock
+            rows = connection.execute(
+                DUE,
+                {
+                    "upto": claimable_range(due_by, now),
+                    "sure": min(due_by, now),
+                    "due_by": due_by,
+                    "now": now,
+                    "limit": limit,
+                },
+            ).fetchall()
+        return [Due(row["id"], utc(row["next_due"]), _time(row["lease_until"])) for row in rows]
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

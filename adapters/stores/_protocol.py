@@ -20,7 +20,7 @@ from attrs import frozen
 
 import lifecycle as core
 
-__all__ = ["HistoryEntry", "Lease", "Managed", "Store", "StoredConnection", "check_history"]
+__all__ = ["Due", "HistoryEntry", "Lease", "Managed", "Store", "StoredConnection", "check_history"]
 
 
 @frozen
@@ -91,6 +91,23 @@ class Lease:
     due: datetime
     lease_until: datetime
     owner: str
+
+
+@frozen
+class Due:
+    """A due connection, as ``Store.due`` reports it: read only, nothing is leased.
+
+    Attributes:
+        connection_id: the connection.
+        due: its ``next_due``: the earliest time on its agenda (UTC).
+        leased_until: the end of the lease it was last given, if nobody released it (a
+            lease that ran out: ``due`` lists no row whose lease still runs); ``None``
+            when nobody held it.
+    """
+
+    connection_id: str
+    due: datetime
+    leased_until: datetime | None
 
 
 @runtime_checkable
@@ -173,6 +190,20 @@ class Store(Protocol):
 
         Raises:
             ValueError: ``limit`` < 1, an empty owner, or a naive time.
+        """
+        ...
+
+    def due(self, due_by: datetime, limit: int, *, now: datetime | None = None) -> tuple[Due, ...]:
+        """The next ``limit`` connections due by ``due_by``, read only: exactly the rows
+        ``lease_due(owner, due_by, ..., limit, now=now)`` would lease, without leasing
+        them (for dashboards, capacity planning, sizing the pool of workers; a worker
+        claims work with ``lease_due``). Picked earliest claimable first through the
+        lease table's index, returned earliest due first. Rows whose lease still runs
+        at ``now`` (default: the store's clock) are left out; a row whose lease ran
+        out is listed with that lease's end. Nothing is decrypted, locked or written.
+
+        Raises:
+            ValueError: ``limit`` < 1, or a naive time.
         """
         ...
 

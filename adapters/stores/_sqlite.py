@@ -16,25 +16,30 @@ import lifecycle as core
 from ._base import Rows, claimable_range
 from ._codec import iso_utc, parse_utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
-from ._protocol import HistoryEntry, Lease, StoredConnection
+from ._protocol import Due, HistoryEntry, Lease, StoredConnection
 from ._sqlite_db import SqliteDatabase
 from ._sqlite_db import sqlite_time as _time
 
-__all__ = ["LEASE", "SqliteStore"]
+__all__ = ["DUE", "LEASE", "SqliteStore"]
 
 # Pick the earliest claimable rows through the (claimable_at, id) index of the narrow
 # lease table, and lease them, in one statement: no join, no wide row read. A leased
 # row's claimable_at is its lease_until (later than now), so it is out of the range
 # until its lease ends; the two filters only matter between due_by and now when they
 # differ (see ``claimable_range``). Leasing moves claimable_at to the end of the lease.
-LEASE = (
-    "UPDATE leases SET lease_owner = :owner, lease_until = :until,"
-    " claimable_at = max(next_due, :until) WHERE id IN"
-    " (SELECT id FROM leases WHERE claimable_at <= :upto AND (claimable_at <= :sure"
+_PICK = (
+    " FROM leases WHERE claimable_at <= :upto AND (claimable_at <= :sure"
     " OR (next_due <= :due_by AND (lease_until IS NULL OR lease_until <= :now)))"
-    " ORDER BY claimable_at, id LIMIT :limit)"
-    " RETURNING id, version, next_due"
+    " ORDER BY claimable_at, id LIMIT :limit"
 )
+# Built from constants only (every value is a parameter): S608 does not apply.
+LEASE = (
+    "UPDATE leases SET lease_owner = :owner, lease_until = :until,"  # noqa: S608
+    " claimable_at = max(next_due, :until) WHERE id IN"
+    f" (SELECT id{_PICK}) RETURNING id, version, next_due"
+)
+# ``due``: the rows LEASE would pick, read in a plain (deferred) read transaction.
+DUE = f"SELECT id, next_due, lease_until{_PICK}"
 # Every write of next_due or version writes the lease row too; claimable_at follows.
 _SYNC_LEASE = (
     "UPDATE leases SET version = :version, next_due = :due, claimable_at = CASE"
@@ -224,6 +229,20 @@ class SqliteStore(SqliteDatabase):
                 },
             ).fetchall()
         return [Lease(row[0], row[1], parse_utc(row[2]), lease_until, owner) for row in rows]
+
+    def _due(self, due_by: datetime, now: datetime, limit: int) -> list[Due]:
+        with self._read() as connection:
+            rows = connection.execute(
+                DUE,
+                {
+                    "upto": iso_utc(claimable_range(due_by, now)),
+                    "sure": iso_utc(min(due_by, now)),
+                    "due_by": iso_utc(due_by),
+                    "now": iso_utc(now),
+                    "limit": limit,
+                },
+            ).fetchall()
+        return [Due(row[0], parse_utc(row[1]), _time(row[2])) for row in rows]
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

@@ -110,6 +110,18 @@ def test_lease_due_leases_a_corrupt_row_like_any_other_and_get_names_it(
     assert re.search(CASES[case][1], failed[0].problem)
 
 
+def test_due_lists_a_corrupt_row_like_any_other(
+    corrupted: tuple[Store, str, list[str]],
+) -> None:
+    store, _, made = corrupted
+
+    listed = store.due(LATER, 10, now=T0)
+
+    # ``due`` reads the lease table alone: a corrupt record cannot fail it.
+    assert tuple(item.connection_id for item in listed) == tuple(made)
+    assert len(store.lease_due("w1", LATER, LATER, 10, now=T0)) == len(made)  # none held
+
+
 def test_a_corrupt_history_row_is_named_by_connection_and_seq(backend: Backend) -> None:
     store = backend.open()
     flow = Flow()
