@@ -31,7 +31,7 @@ from transitions import Machine
 import lifecycle as core
 
 CONNECTIONS = 400
-REPEATS = 5
+ROUNDS = 7
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 S, M, H, D = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 
@@ -167,14 +167,11 @@ def run_shared_machine() -> list[str]:
     return statuses
 
 
-def best_of(run: Callable[[], list[str]], repeats: int = REPEATS) -> tuple[float, list[str]]:
-    times, result = [], []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def timed(run: Callable[[], list[str]]) -> tuple[float, list[str]]:
+    gc.collect()
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
 
 
 def record_size() -> tuple[float, int]:
@@ -216,24 +213,32 @@ def main() -> int:
     # The prepared histories are fixtures, not work: keep the collector from rescanning
     # them on every collection, for every contender alike.
     gc.freeze()
-    results = {name: best_of(run) for name, run in contenders.items()}
-    reference = results["core (lifecycle.apply)"][1]
-    for name, (_, statuses) in results.items():
-        assert statuses == reference[: len(statuses)], f"{name} disagrees with the core"
-    rates = {}
-    for name, (seconds, statuses) in results.items():
-        decisions = sum(len(inputs) for _, inputs in HISTORIES[: len(statuses)])
-        rates[name] = decisions / seconds
-    core_rate = rates["core (lifecycle.apply)"]
+    # Rounds interleave the contenders, so that load from elsewhere on the machine
+    # falls on all of them alike; each round gives its own ratios, and the median
+    # round is reported, with the spread.
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(ROUNDS):
+        reference: list[str] = []
+        for name, run in contenders.items():
+            seconds, statuses = timed(run)
+            reference = reference or statuses
+            assert statuses == reference[: len(statuses)], f"{name} disagrees with the core"
+            decisions = sum(len(inputs) for _, inputs in HISTORIES[: len(statuses)])
+            rates[name].append(decisions / seconds)
+    core_rates = rates["core (lifecycle.apply)"]
     print(
         f"{DECISIONS} decisions over {CONNECTIONS} connection histories (the slow contenders: "
-        f"the first {SLOW}); best of {REPEATS}; Python {sys.version.split()[0]}"
+        f"the first {SLOW}); {ROUNDS} interleaved rounds; Python {sys.version.split()[0]}"
     )
     print()
-    print("| contender | decisions/s | the core is faster by |")
-    print("|---|---:|---:|")
-    for name, rate in rates.items():
-        print(f"| {name} | {rate:,.0f} | {core_rate / rate:,.1f}x |")
+    print("| contender | decisions/s (median) | the core is faster by (median) | (range) |")
+    print("|---|---:|---:|---:|")
+    for name, measured in rates.items():
+        ratios = [core / rate for core, rate in zip(core_rates, measured, strict=True)]
+        print(
+            f"| {name} | {statistics.median(measured):,.0f} | "
+            f"{statistics.median(ratios):,.1f}x | {min(ratios):,.0f}x-{max(ratios):,.0f}x |"
+        )
     size, _ = record_size()
     print()
     print(
