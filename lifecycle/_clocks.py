@@ -37,7 +37,11 @@ def code_expires_at(record: Connection, policy: Policy) -> datetime | None:
 
 def consent_expires_at(record: Connection, policy: Policy) -> datetime:
     """R7/R8: the lifetime, by region and offline access, from start or last extension."""
-    derived = record.consent_started_at + policy.lifetime(record.region, record.offline_access)
+    key = (record.region, record.offline_access)
+    # Every decision asks: look up the lifetime directly, and fall back to the method
+    # only for its error (an unknown region).
+    lifetime = policy.lifetimes.get(key) or policy.lifetime(*key)
+    derived = record.consent_started_at + lifetime
     reported = record.reported_consent_expires_at
     # R10: the bank's word can only shorten the consent, never lengthen it past R7.
     return derived if reported is None or reported >= derived else reported
@@ -45,7 +49,8 @@ def consent_expires_at(record: Connection, policy: Policy) -> datetime:
 
 def refresh_use_by(record: Connection, policy: Policy) -> datetime | None:
     """R6: a refresh token not yet used must be used before this."""
-    if record.refresh_token is None or record.refresh_used or record.refresh_received_at is None:
+    # Most tokens have been used: ask that first.
+    if record.refresh_used or record.refresh_token is None or record.refresh_received_at is None:
         return None
     return record.refresh_received_at + policy.refresh_first_use_window
 
