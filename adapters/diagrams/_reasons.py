@@ -8,7 +8,9 @@ cannot go undocumented.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
 
 from lifecycle import Action, InactiveReason, Policy, Reason, Rule
 
@@ -118,6 +120,22 @@ _ACTIONS: dict[Action, tuple[str, str]] = {
 }
 
 
+def _two_sentence_table(
+    members: Iterable[StrEnum],
+    sentences: Mapping[Any, tuple[str, str]],
+    header: tuple[str, str, str],
+    policy: Policy,
+) -> str:
+    # One row per member: its name, then its two sentences with the policy's numbers.
+    values = numbers(policy)
+    rows = [
+        (f"`{member.value}`", first.format(**values), second.format(**values))
+        for member in members
+        for first, second in [sentences[member]]
+    ]
+    return markdown_table(header, rows)
+
+
 def reason_table(policy: Policy) -> str:
     """Every refusal ``Reason``: what it means and what to do.
 
@@ -125,13 +143,7 @@ def reason_table(policy: Policy) -> str:
         MissingDescriptionError: a ``Reason`` has no sentence here.
     """
     sentences = described(Reason, _REASONS)
-    values = numbers(policy)
-    rows = [
-        (f"`{reason.value}`", means.format(**values), then.format(**values))
-        for reason in Reason
-        for means, then in [sentences[reason]]
-    ]
-    return markdown_table(("reason", "means", "what to do"), rows)
+    return _two_sentence_table(Reason, sentences, ("reason", "means", "what to do"), policy)
 
 
 def inactive_reason_table(table: Iterable[Rule], policy: Policy) -> str:
@@ -165,10 +177,4 @@ def agenda_table(policy: Policy) -> str:
         MissingDescriptionError: an ``Action`` has no sentence here.
     """
     sentences = described(Action, _ACTIONS)
-    values = numbers(policy)
-    rows = [
-        (f"`{action.value}`", when.format(**values), then.format(**values))
-        for action in Action
-        for when, then in [sentences[action]]
-    ]
-    return markdown_table(("action", "due", "what to do"), rows)
+    return _two_sentence_table(Action, sentences, ("action", "due", "what to do"), policy)
