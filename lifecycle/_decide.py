@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from ._clocks import CLOCKS, Deadlines, deadlines_of
+from ._clocks import CLOCKS, Clock, Deadlines, deadlines_of
 from ._errors import MalformedInputError
 from ._evolve import EVOLVE, Evolver
-from ._guards import GUARDS, Guard, access_expired
-from ._inputs import ConnectionStarted, Input, ensure_aware
+from ._guards import GUARDS, Check, access_expired
+from ._inputs import INPUT_TYPES, ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
 from ._record import Connection, _replace, replace
 from ._table import RULES, TIME_RULES, TIME_RULES_BY_SOURCE, Rule, rules_for
@@ -62,17 +62,19 @@ def start(event: ConnectionStarted, policy: Policy = DEFAULT_POLICY) -> Connecti
     )
 
 
+# The time rows compiled for the hot path: per status, each row with its clock. A plain
+# dict, as every decision asks.
+_TIME_ROWS: dict[Status | None, tuple[tuple[Rule, Clock], ...]] = dict(TIME_RULES_BY_SOURCE)
+
+
 def _next_time_rule(record: Connection, now: datetime, policy: Policy) -> Rule | None:
     # The time row of the record's status whose clock ran out first (table order on a tie).
     first: Rule | None = None
     first_moment = now
-    for row, clock in TIME_RULES_BY_SOURCE[record.status]:
+    for row, clock in _TIME_ROWS[record.status]:
         moment = clock(record, policy)
-        if (
-            moment is not None
-            and moment <= first_moment
-            and (first is None or moment < first_moment)
-        ):
+        # Most decisions find every clock still running: test that first.
+        if moment is not None and moment <= now and (first is None or moment < first_moment):
             first, first_moment = row, moment
     return first
 
@@ -114,8 +116,13 @@ def deadlines(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY
     return deadlines_of(settle(record, now, policy), policy)
 
 
+# ``Decision(...)`` goes through the named tuple's Python ``__new__``; the hot path builds
+# the tuple directly (every field given, in order), in about half the time.
+_decision = tuple.__new__
+
+
 def _refuse(record: Connection, reason: Reason, detail: str) -> Decision:
-    return Decision(record=record, accepted=False, reason=reason, detail=detail)
+    return _decision(Decision, (record, False, reason, (), detail))
 
 
 def _status_refusal(
@@ -136,15 +143,25 @@ def _status_refusal(
     return _refuse(record, reason, f"can't handle {input.TYPE} when status={settled.status}")
 
 
-# The table compiled for the hot path: per input type, per status, the row with its
-# guard objects and its evolver, so that a decision does two dict lookups and no more.
-_STEPS: dict[str, dict[Status | None, tuple[Rule, tuple[Guard, ...], Evolver | None]]] = {}
+# The table compiled for the hot path: per input class, per status, the row with its
+# guards' checks and its evolver, so that a decision does two dict lookups and no more.
+Step = tuple[Rule, tuple[Check, ...], Evolver | None]
+_STEPS: dict[type[Input], dict[Status | None, Step]] = {cls: {} for cls in INPUT_TYPES.values()}
+_LABELS: dict[Check, str] = {guard.check: guard.label for guard in GUARDS.values()}
 for _row in RULES.values():
-    _STEPS.setdefault(_row.input, {})[_row.source] = (
+    _STEPS[INPUT_TYPES[_row.input]][_row.source] = (
         _row,
-        tuple(GUARDS[name] for name in _row.guards),
+        tuple(GUARDS[name].check for name in _row.guards),
         EVOLVE.get(_row.input),
     )
+
+
+def _steps_of(input: object) -> dict[Status | None, Step]:
+    # Off the hot path: an input of a subclass of an input class, or no input at all.
+    for cls, steps in _STEPS.items():
+        if isinstance(input, cls):
+            return steps
+    raise MalformedInputError(f"not a lifecycle input: {type(input).__name__}")
 
 
 def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> Decision:
@@ -162,9 +179,7 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     Raises:
         MalformedInputError: ``input`` is not an input.
     """
-    steps = _STEPS.get(input.TYPE) if isinstance(input, Input) else None
-    if steps is None:
-        raise MalformedInputError(f"not a lifecycle input: {type(input).__name__}")
+    steps = _STEPS.get(input.__class__) or _steps_of(input)
     at = input.at  # checked timezone-aware when the input was built
     if at < record.last_input_at:
         return _refuse(
@@ -178,11 +193,11 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     step = steps.get(settled.status)
     if step is None:
         return _status_refusal(record, settled, input, policy)
-    row, guards, evolver = step
-    for guard in guards:
-        reason = guard.check(settled, input, policy)
+    row, checks, evolver = step
+    for check in checks:
+        reason = check(settled, input, policy)
         if reason is not None:
-            return _refuse(record, reason, f"{input.TYPE}: {guard.label} fails")
+            return _refuse(record, reason, f"{input.TYPE}: {_LABELS[check]} fails")
     effects = row.effects
     changes: dict[str, Any] = {}
     if evolver is not None and (not row.refresh_first or access_expired(settled, input)):
@@ -192,11 +207,11 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     if not changes and settled is record and row.dest is record.status:
         # Nothing to change (a read with a live token, a tick that fires nothing): keep
         # the record itself. Most decisions are these; a store then has nothing to write.
-        return Decision(record, True, None, effects)
+        return _decision(Decision, (record, True, None, effects, ""))
     changes["status"] = row.dest
     changes["inactive_reason"] = row.reason or (
         settled.inactive_reason if row.dest is Status.INACTIVE else None
     )
     changes["last_input_at"] = at
     # The evolvers name only record fields (a test holds them to it): skip the check.
-    return Decision(_replace(settled, changes), True, None, effects)
+    return _decision(Decision, (_replace(settled, changes), True, None, effects, ""))
