@@ -60,6 +60,8 @@ def refresh_lapses_at(record: Connection, policy: Policy) -> datetime | None:
 
     Until both have happened the connection can still read data, so it stays active.
     """
+    if record.refresh_used:
+        return None  # every decision of an active connection asks; most tokens are used
     use_by = refresh_use_by(record, policy)
     if use_by is None or record.access_expires_at is None:
         return None

@@ -16,7 +16,7 @@ from ._evolve import EVOLVE, Evolver
 from ._guards import GUARDS, Check, access_expired
 from ._inputs import INPUT_TYPES, ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
-from ._record import Connection, _replace, replace
+from ._record import Connection, _copy
 from ._table import RULES, TIME_RULES, TIME_RULES_BY_SOURCE, Rule, rules_for
 from ._vocabulary import Effect, InactiveReason, Reason, Status
 
@@ -91,7 +91,7 @@ def settle(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY) -
 
 def _settle(record: Connection, now: datetime, policy: Policy) -> Connection:
     while (row := _next_time_rule(record, now, policy)) is not None:
-        record = replace(record, {"status": row.dest, "inactive_reason": row.reason})
+        record = _copy(record, {}, row.dest, row.reason, record.last_input_at)
     return record
 
 
@@ -156,6 +156,9 @@ for _row in RULES.values():
     )
 
 
+_NO_CHANGES: dict[str, Any] = {}  # read only: what a row without an evolver changes
+
+
 def _steps_of(input: object) -> dict[Status | None, Step]:
     # Off the hot path: an input of a subclass of an input class, or no input at all.
     for cls, steps in _STEPS.items():
@@ -199,7 +202,7 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
         if reason is not None:
             return _refuse(record, reason, f"{input.TYPE}: {_LABELS[check]} fails")
     effects = row.effects
-    changes: dict[str, Any] = {}
+    changes = _NO_CHANGES
     if evolver is not None and (not row.refresh_first or access_expired(settled, input)):
         changes = evolver(settled, input)
         if row.refresh_first:
@@ -208,10 +211,12 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
         # Nothing to change (a read with a live token, a tick that fires nothing): keep
         # the record itself. Most decisions are these; a store then has nothing to write.
         return _decision(Decision, (record, True, None, effects, ""))
-    changes["status"] = row.dest
-    changes["inactive_reason"] = row.reason or (
-        settled.inactive_reason if row.dest is Status.INACTIVE else None
-    )
-    changes["last_input_at"] = at
     # The evolvers name only record fields (a test holds them to it): skip the check.
-    return _decision(Decision, (_replace(settled, changes), True, None, effects, ""))
+    evolved = _copy(
+        settled,
+        changes,
+        row.dest,
+        row.reason or (settled.inactive_reason if row.dest is Status.INACTIVE else None),
+        at,
+    )
+    return _decision(Decision, (evolved, True, None, effects, ""))

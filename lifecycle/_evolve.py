@@ -27,6 +27,9 @@ from ._vocabulary import Effect
 __all__ = ["EVOLVE", "Evolver"]
 
 
+_SECOND = timedelta(seconds=1)  # a multiple of it is built faster than timedelta(seconds=n)
+
+
 def _requested_at(record: Connection, effect: Effect, at: datetime) -> datetime:
     # R5: the access token's hour counts from when the request was sent, which is when
     # the core accepted the command that asked for it.
@@ -45,7 +48,7 @@ def _tokens(
 ) -> dict[str, Any]:
     changes: dict[str, Any] = {
         "access_token": access,
-        "access_expires_at": start + timedelta(seconds=expires_in),
+        "access_expires_at": start + _SECOND * expires_in,
         "pending": None,
         "pending_since": None,
         "last_error": None,

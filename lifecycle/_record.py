@@ -91,15 +91,26 @@ _Draft = make_class(
 )
 
 
-def _compile_replace() -> Callable[[Connection, dict[str, Any]], Connection]:
+# Every decision that changes a record sets these three; they are arguments of the copy.
+_DECIDED = ("status", "inactive_reason", "last_input_at")
+
+Copy = Callable[[Connection, dict[str, Any], Status, InactiveReason | None, datetime], Connection]
+
+
+def _compile_copy() -> Copy:
     # Every field spelled out once: no per-call introspection and no loop over fields.
-    copies = "".join(f"    draft.{name} = record.{name}\n" for name in _NAMES)
+    # ``changes`` are stored before the three decided fields, so those always win.
+    kept = [name for name in _NAMES if name not in _DECIDED]
+    copies = "".join(f"    draft.{name} = record.{name}\n" for name in kept)
     source = (
-        "def replace(record, changes):\n"
+        "def copy(record, changes, status, inactive_reason, last_input_at):\n"
         "    draft = new(Draft)\n"
         f"{copies}"
         "    for name, value in changes.items():\n"
         "        setattr(draft, name, value)\n"
+        "    draft.status = status\n"
+        "    draft.inactive_reason = inactive_reason\n"
+        "    draft.last_input_at = last_input_at\n"
         "    become(draft, '__class__', Connection)\n"
         "    return draft\n"
     )
@@ -109,12 +120,13 @@ def _compile_replace() -> Callable[[Connection, dict[str, Any]], Connection]:
         "Draft": _Draft,
         "Connection": Connection,
     }
-    exec(compile(source, "<lifecycle replace>", "exec"), namespace)  # noqa: S102 - static source
-    compiled: Callable[[Connection, dict[str, Any]], Connection] = namespace["replace"]
+    exec(compile(source, "<lifecycle copy>", "exec"), namespace)  # noqa: S102 - static source
+    compiled: Copy = namespace["copy"]
     return compiled
 
 
-_replace = _compile_replace()
+_copy = _compile_copy()
+"""The record copy of the hot path: ``changes`` must name record fields only."""
 
 
 def replace(record: Connection, changes: dict[str, Any]) -> Connection:
@@ -125,7 +137,14 @@ def replace(record: Connection, changes: dict[str, Any]) -> Connection:
     """
     if not changes.keys() <= _FIELD_SET:
         raise TypeError(f"Connection has no field(s) {sorted(changes.keys() - _FIELD_SET)}")
-    return _replace(record, changes)
+    rest = dict(changes)
+    return _copy(
+        record,
+        rest,
+        rest.pop("status", record.status),
+        rest.pop("inactive_reason", record.inactive_reason),
+        rest.pop("last_input_at", record.last_input_at),
+    )
 
 
 _FIELD_SET = frozenset(_NAMES)
