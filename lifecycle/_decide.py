@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from ._clocks import CLOCKS, Clock, Deadlines, deadlines_of
 from ._errors import MalformedInputError
 from ._evolve import EVOLVE, Evolver
-from ._guards import GUARDS, Check, access_expired
+from ._guards import GUARDS, Check
 from ._inputs import INPUT_TYPES, ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
 from ._record import Connection, _copy
@@ -143,16 +143,31 @@ def _status_refusal(
     return _refuse(record, reason, f"can't handle {input.TYPE} when status={settled.status}")
 
 
-# The table compiled for the hot path: per input class, per status, the row with its
-# guards' checks and its evolver, so that a decision does two dict lookups and no more.
-Step = tuple[Rule, tuple[Check, ...], Evolver | None]
+# The table compiled for the hot path: per input class, per status, what a decision
+# needs of the row (its guards' checks, evolver, effects with and without a refresh
+# first, destination and reason), so that a decision does two dict lookups and reads no
+# attribute of the row.
+class Step(NamedTuple):
+    checks: tuple[Check, ...]
+    evolver: Evolver | None
+    refresh_first: bool
+    effects: tuple[Effect, ...]
+    effects_after_refresh: tuple[Effect, ...]
+    dest: Status
+    reason: InactiveReason | None
+
+
 _STEPS: dict[type[Input], dict[Status | None, Step]] = {cls: {} for cls in INPUT_TYPES.values()}
 _LABELS: dict[Check, str] = {guard.check: guard.label for guard in GUARDS.values()}
 for _row in RULES.values():
-    _STEPS[INPUT_TYPES[_row.input]][_row.source] = (
-        _row,
-        tuple(GUARDS[name].check for name in _row.guards),
-        EVOLVE.get(_row.input),
+    _STEPS[INPUT_TYPES[_row.input]][_row.source] = Step(
+        checks=tuple(GUARDS[name].check for name in _row.guards),
+        evolver=EVOLVE.get(_row.input),
+        refresh_first=_row.refresh_first,
+        effects=_row.effects,
+        effects_after_refresh=(Effect.REFRESH_TOKEN, *_row.effects),
+        dest=_row.dest,
+        reason=_row.reason,
     )
 
 
@@ -196,18 +211,21 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     step = steps.get(settled.status)
     if step is None:
         return _status_refusal(record, settled, input, policy)
-    row, checks, evolver = step
+    checks, evolver, refresh_first, effects, refreshed, dest, reason = step
     for check in checks:
-        reason = check(settled, input, policy)
-        if reason is not None:
-            return _refuse(record, reason, f"{input.TYPE}: {_LABELS[check]} fails")
-    effects = row.effects
+        reason_refused = check(settled, input, policy)
+        if reason_refused is not None:
+            return _refuse(record, reason_refused, f"{input.TYPE}: {_LABELS[check]} fails")
     changes = _NO_CHANGES
-    if evolver is not None and (not row.refresh_first or access_expired(settled, input)):
-        changes = evolver(settled, input)
-        if row.refresh_first:
-            effects = (Effect.REFRESH_TOKEN, *effects)
-    if not changes and settled is record and row.dest is record.status:
+    if evolver is not None:
+        if not refresh_first:
+            changes = evolver(settled, input)
+        elif (expires := settled.access_expires_at) is None or at >= expires:
+            # R11: the access token has expired (``access_expired``, written out: every
+            # read asks); refresh first.
+            changes = evolver(settled, input)
+            effects = refreshed
+    if not changes and settled is record and dest is record.status:
         # Nothing to change (a read with a live token, a tick that fires nothing): keep
         # the record itself. Most decisions are these; a store then has nothing to write.
         return _decision(Decision, (record, True, None, effects, ""))
@@ -215,8 +233,8 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     evolved = _copy(
         settled,
         changes,
-        row.dest,
-        row.reason or (settled.inactive_reason if row.dest is Status.INACTIVE else None),
+        dest,
+        reason or (settled.inactive_reason if dest is Status.INACTIVE else None),
         at,
     )
     return _decision(Decision, (evolved, True, None, effects, ""))
