@@ -11,7 +11,9 @@ from ._errors import (
     LifecycleError,
     MalformedInputError,
     NaiveDatetimeError,
+    PolicyError,
     TableError,
+    TimeOutOfRangeError,
     UnknownRegionError,
     UnsupportedSchemaVersionError,
 )
@@ -44,6 +46,7 @@ from ._inputs import (
     UserAuthorised,
     UserDenied,
 )
+from ._limits import EARLIEST, LATEST, LONGEST
 from ._policy import DEFAULT_POLICY, DEFAULT_REGIONS, Policy, RegionPolicy
 from ._record import SECRET_FIELDS, Connection, Reconfirmation
 from ._secret import Secret, fingerprint
@@ -62,10 +65,13 @@ __all__ = [
     "COMMANDS",
     "DEFAULT_POLICY",
     "DEFAULT_REGIONS",
+    "EARLIEST",
     "EVENTS",
     "GUARDS",
     "INPUT_TYPES",
     "KNOWN_SCOPES",
+    "LATEST",
+    "LONGEST",
     "RULES",
     "SCHEMA_VERSION",
     "SECRET_FIELDS",
@@ -97,6 +103,7 @@ __all__ = [
     "MalformedInputError",
     "NaiveDatetimeError",
     "Policy",
+    "PolicyError",
     "Reason",
     "Reconfirmation",
     "Refresh",
@@ -110,6 +117,7 @@ __all__ = [
     "Status",
     "TableError",
     "Tick",
+    "TimeOutOfRangeError",
     "TokenRefreshed",
     "UnknownRegionError",
     "UnsupportedSchemaVersionError",

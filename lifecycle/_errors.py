@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 __all__ = [
     "LifecycleError",
     "MalformedInputError",
     "NaiveDatetimeError",
+    "PolicyError",
     "TableError",
+    "TimeOutOfRangeError",
     "UnknownRegionError",
     "UnsupportedSchemaVersionError",
 ]
@@ -28,6 +32,17 @@ class NaiveDatetimeError(MalformedInputError):
         self.field = field
 
 
+class TimeOutOfRangeError(MalformedInputError):
+    """A time outside the range where every deadline exists (see ``EARLIEST``, ``LATEST``)."""
+
+    def __init__(self, field: str, earliest: datetime, latest: datetime) -> None:
+        super().__init__(
+            f"{field} must lie between {earliest.date().isoformat()} "
+            f"and {latest.date().isoformat()} (UTC)"
+        )
+        self.field = field
+
+
 class UnknownRegionError(MalformedInputError):
     """A region that the policy table does not name."""
 
@@ -42,6 +57,14 @@ class UnsupportedSchemaVersionError(MalformedInputError):
     def __init__(self, found: object, supported: int) -> None:
         super().__init__(f"schema_version {found!r} is not supported (this reads {supported})")
         self.found = found
+
+
+class PolicyError(LifecycleError, ValueError):
+    """A policy setting out of range: a duration not positive, or longer than a century."""
+
+    def __init__(self, setting: str, requirement: str) -> None:
+        super().__init__(f"policy setting {setting} must be {requirement}")
+        self.setting = setting
 
 
 class TableError(LifecycleError, RuntimeError):

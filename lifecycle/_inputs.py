@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 
 from attrs import field, frozen
 
-from ._errors import MalformedInputError, NaiveDatetimeError
+from ._errors import MalformedInputError, NaiveDatetimeError, TimeOutOfRangeError
+from ._limits import EARLIEST, LATEST, LONGEST
 from ._secret import Secret
 from ._vocabulary import Kind
 
@@ -75,13 +76,23 @@ def ensure_aware(name: str, value: datetime) -> datetime:
 
 
 def _aware(instance: object, attribute: Any, value: datetime) -> None:
+    # An input's times enter the record, and deadlines are computed from them: they
+    # must lie in the range where every deadline exists (``_limits``). A time that is
+    # only asked about (``now``) is compared, never computed with: it needs no range.
     ensure_aware(attribute.name, value)
+    if not EARLIEST <= value < LATEST:
+        raise TimeOutOfRangeError(attribute.name, EARLIEST, LATEST)
+
+
+_LONGEST_SECONDS = int(LONGEST.total_seconds())
 
 
 def _seconds(instance: object, attribute: Any, value: int) -> None:
     # bool is an int in Python; "expires_in": true is malformed all the same.
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise MalformedInputError(f"{attribute.name} must be a whole number of seconds >= 0")
+    if value > _LONGEST_SECONDS:
+        raise MalformedInputError(f"{attribute.name} must be at most {_LONGEST_SECONDS} seconds")
 
 
 def _as_scopes(value: Iterable[str]) -> tuple[str, ...]:

@@ -9,12 +9,39 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
+from typing import Any
 
 from attrs import field, frozen
 
-from ._errors import UnknownRegionError
+from ._errors import PolicyError, UnknownRegionError
+from ._limits import LONGEST
 
 __all__ = ["DEFAULT_POLICY", "DEFAULT_REGIONS", "Policy", "RegionPolicy"]
+
+
+def _check(setting: str, value: object, shortest: timedelta) -> None:
+    # Every deadline must exist (see ``_limits``): durations are bounded both ways.
+    if not isinstance(value, timedelta):
+        raise PolicyError(setting, f"a timedelta, not {type(value).__name__}")
+    if not shortest <= value <= LONGEST:
+        low = "positive" if shortest else "zero or more"
+        raise PolicyError(setting, f"{low} and at most {LONGEST.days} days")
+
+
+def _positive(instance: object, attribute: Any, value: timedelta) -> None:
+    _check(attribute.name, value, _TICK)
+
+
+def _not_negative(instance: object, attribute: Any, value: timedelta) -> None:
+    _check(attribute.name, value, timedelta(0))
+
+
+def _each_positive(instance: object, attribute: Any, value: tuple[timedelta, ...]) -> None:
+    for offset in value:
+        _check(attribute.name, offset, _TICK)
+
+
+_TICK = timedelta(microseconds=1)  # the shortest positive duration
 
 
 @frozen
@@ -28,8 +55,8 @@ class RegionPolicy:
         note: where the numbers come from, shown in the docs.
     """
 
-    lifetime_offline: timedelta
-    lifetime_online: timedelta
+    lifetime_offline: timedelta = field(validator=_positive)
+    lifetime_online: timedelta = field(validator=_positive)
     extendable: bool
     note: str = ""
 
@@ -63,7 +90,18 @@ DEFAULT_REGIONS: Mapping[str, RegionPolicy] = MappingProxyType(
 
 
 def _longest_first(offsets: Iterable[timedelta]) -> tuple[timedelta, ...]:
-    return tuple(sorted(offsets, reverse=True))
+    offsets = tuple(offsets)
+    if all(isinstance(offset, timedelta) for offset in offsets):
+        return tuple(sorted(offsets, reverse=True))
+    return offsets  # unsorted: the validator says what is wrong
+
+
+def _regions(instance: object, attribute: Any, value: Mapping[str, RegionPolicy]) -> None:
+    for name, region in value.items():
+        if not isinstance(name, str) or not name:
+            raise PolicyError("regions", "keyed by non-empty region names")
+        if not isinstance(region, RegionPolicy):
+            raise PolicyError(f"regions[{name!r}]", "a RegionPolicy")
 
 
 def _frozen_mapping(value: Mapping[str, RegionPolicy]) -> Mapping[str, RegionPolicy]:
@@ -86,18 +124,19 @@ class Policy:
     """
 
     regions: Mapping[str, RegionPolicy] = field(
-        default=DEFAULT_REGIONS, converter=_frozen_mapping, hash=False
+        default=DEFAULT_REGIONS, converter=_frozen_mapping, validator=_regions, hash=False
     )
-    code_lifetime: timedelta = timedelta(minutes=5)
-    refresh_first_use_window: timedelta = timedelta(days=30)
-    extend_window: timedelta = timedelta(days=90)
-    refresh_leeway: timedelta = timedelta(minutes=5)
-    keep_alive_margin: timedelta = timedelta(days=1)
+    code_lifetime: timedelta = field(default=timedelta(minutes=5), validator=_positive)
+    refresh_first_use_window: timedelta = field(default=timedelta(days=30), validator=_positive)
+    extend_window: timedelta = field(default=timedelta(days=90), validator=_not_negative)
+    refresh_leeway: timedelta = field(default=timedelta(minutes=5), validator=_not_negative)
+    keep_alive_margin: timedelta = field(default=timedelta(days=1), validator=_not_negative)
     reminder_offsets: tuple[timedelta, ...] = field(
         default=(timedelta(days=14), timedelta(days=7), timedelta(days=1)),
         converter=_longest_first,
+        validator=_each_positive,
     )
-    request_timeout: timedelta = timedelta(minutes=2)
+    request_timeout: timedelta = field(default=timedelta(minutes=2), validator=_positive)
     # Derived from ``regions`` once: every decision asks for a lifetime (R7).
     lifetimes: Mapping[tuple[str, bool], timedelta] = field(
         init=False, eq=False, hash=False, repr=False
@@ -109,6 +148,8 @@ class Policy:
             {
                 (name, offline): region.lifetime(offline)
                 for name, region in self.regions.items()
+                # Built before the validators run: leave a wrong entry to ``_regions``.
+                if isinstance(region, RegionPolicy)
                 for offline in (True, False)
             }
         )

@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, get_type_hints
 
 from cattrs import Converter, transform_error
 from cattrs.errors import BaseValidationError
 from cattrs.v import format_exception
 
-from ._errors import LifecycleError, MalformedInputError, UnsupportedSchemaVersionError
+from ._errors import (
+    LifecycleError,
+    MalformedInputError,
+    TimeOutOfRangeError,
+    UnsupportedSchemaVersionError,
+)
 from ._inputs import INPUT_TYPES, Input, ensure_aware
+from ._limits import EARLIEST, LATEST_IN_RECORD
 from ._record import Connection
 from ._secret import Secret
 
@@ -130,9 +136,28 @@ def record_from_json(data: Mapping[str, Any]) -> Connection:
     if version != SCHEMA_VERSION:
         raise UnsupportedSchemaVersionError(version, SCHEMA_VERSION)
     try:
-        return converter.structure(fields, Connection)
+        record = converter.structure(fields, Connection)
     except (BaseValidationError, ValueError, TypeError, KeyError) as error:
         raise MalformedInputError(f"bad record: {_explain(error)}") from None
+    _check_times(record)
+    return record
+
+
+_RECORD_TIMES = tuple(
+    name
+    for name, hint in get_type_hints(Connection).items()
+    if hint == datetime or hint == datetime | None
+)
+
+
+def _check_times(record: Connection) -> None:
+    # A corrupt row must not reach a decision whose arithmetic would fail (``_limits``).
+    times = [(name, getattr(record, name)) for name in _RECORD_TIMES]
+    if record.reconfirmation is not None:
+        times.append(("reconfirmation.at", record.reconfirmation.at))
+    for name, value in times:
+        if value is not None and not EARLIEST <= value < LATEST_IN_RECORD:
+            raise TimeOutOfRangeError(f"record {name}", EARLIEST, LATEST_IN_RECORD)
 
 
 def input_to_json(input: Input) -> dict[str, Any]:

@@ -207,3 +207,66 @@ def test_a_shortened_policy_keeps_the_same_invariants(data: st.DataObject) -> No
         decision = core.apply(record, input, policy)
         check_step(record, input, decision, policy)
         record = decision.record
+
+
+# The ends of the accepted range, with the shortest and the longest settings: every
+# deadline must still exist (no arithmetic may fail), and every invariant still hold.
+TICK, CENTURY = timedelta(microseconds=1), core.LONGEST
+EDGE_STARTS = st.sampled_from(
+    [core.EARLIEST, core.LATEST - timedelta(days=400), core.LATEST - timedelta(seconds=1)]
+)
+_EDGE_TOKENS = {**tokens, "expires_in": st.sampled_from([0, 1, 3600, CENTURY.days * 86_400])}
+EDGE_FIELDS = {
+    **FIELDS,
+    "code_exchanged": st.fixed_dictionaries(_EDGE_TOKENS),
+    "token_refreshed": st.fixed_dictionaries(_EDGE_TOKENS),
+    "extension_granted": st.fixed_dictionaries({**_EDGE_TOKENS, "refresh_token": secrets}),
+    "consent_expiry_reported": st.fixed_dictionaries(
+        {"consent_expires_at": st.sampled_from([core.EARLIEST, core.LATEST - TICK])}
+    ),
+}
+
+
+def edge_policy(data: st.DataObject) -> core.Policy:
+    def pick(default: timedelta, shortest: timedelta) -> timedelta:
+        return data.draw(st.sampled_from([shortest, default, CENTURY]))
+
+    uk = core.RegionPolicy(
+        pick(timedelta(days=90), TICK), pick(timedelta(hours=1), TICK), extendable=True
+    )
+    return core.Policy(
+        regions={"uk": uk},
+        code_lifetime=pick(timedelta(minutes=5), TICK),
+        refresh_first_use_window=pick(timedelta(days=30), TICK),
+        extend_window=pick(timedelta(days=90), timedelta(0)),
+        refresh_leeway=pick(timedelta(minutes=5), timedelta(0)),
+        keep_alive_margin=pick(timedelta(days=1), timedelta(0)),
+        reminder_offsets=(pick(timedelta(days=14), TICK), pick(timedelta(days=1), TICK)),
+        request_timeout=pick(timedelta(minutes=2), TICK),
+    )
+
+
+@given(data=st.data(), start=EDGE_STARTS, scope=scopes)
+def test_histories_at_the_ends_of_the_range_never_fail_on_arithmetic(
+    data: st.DataObject, start: datetime, scope: tuple[str, ...]
+) -> None:
+    policy = edge_policy(data)
+    record = core.start(core.ConnectionStarted(start, region="uk", scopes=scope), policy)
+    at = start
+    for _ in range(data.draw(st.integers(1, 30), label="length")):
+        at = min(at + draw_gap(data), core.LATEST - TICK)
+        status = core.settle(record, at, policy).status
+        kind = data.draw(FITTING[status] if data.draw(st.booleans()) else ANY_INPUT)
+        fields = dict(data.draw(EDGE_FIELDS[kind])) if kind in EDGE_FIELDS else {}
+        if "state" in fields and kind != "link_issued":
+            fields["state"] = record.state
+        input = core.INPUT_TYPES[kind](at, **fields)
+        decision = core.apply(record, input, policy)
+        check_step(record, input, decision, policy)
+        if decision.accepted:
+            event(f"accepted {kind}")
+        record = decision.record
+        # Every question about the record, at its own time and at the last one accepted.
+        for now in (at, core.LATEST - TICK):
+            core.next_due(record, now, policy)
+            core.deadlines(record, now, policy)
