@@ -18,6 +18,8 @@ from typing import IO, Any
 
 import lifecycle as core
 
+from .._json import NotJSON, loads
+
 __all__ = ["ReplayError", "register", "replay"]
 
 
@@ -61,9 +63,9 @@ def _report(decision: core.Decision, input: core.Input, policy: core.Policy) -> 
 
 def _parse(number: int, text: str) -> core.Input:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ReplayError(number, f"not JSON ({error.msg})") from None
+        data = loads(text)
+    except NotJSON as error:
+        raise ReplayError(number, f"not JSON ({error.reason})") from None
     try:
         return core.input_from_json(data)
     except core.MalformedInputError as error:

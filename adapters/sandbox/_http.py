@@ -11,6 +11,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
+from .._json import loads
+
 __all__ = [
     "MAX_BODY",
     "Request",
@@ -81,7 +83,7 @@ class Request:
         Raises:
             ValueError: the body is not JSON.
         """
-        return json.loads(self.body.decode("utf-8"))
+        return loads(self.body.decode("utf-8"))
 
     def bearer(self) -> str | None:
         """The ``Authorization: Bearer`` token, if any."""

@@ -17,6 +17,7 @@ from attrs import frozen
 
 import lifecycle as core
 
+from .._json import NotJSON, loads
 from ._crypto import PREFIX, Keyring, SealError
 from ._errors import CorruptRecordError, DecryptionError, MissingKeyError
 from ._protocol import HistoryEntry
@@ -131,10 +132,10 @@ def _load(connection_id: str, raw: object, what: str, seq: int | None = None) ->
     if not isinstance(raw, str):
         raise CorruptRecordError(connection_id, f"the {what} column is not text", seq)
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
+        return loads(raw)
+    except NotJSON as error:
         raise CorruptRecordError(
-            connection_id, f"{what} is not JSON ({error.msg} at char {error.pos})", seq
+            connection_id, f"{what} is not JSON ({error.reason})", seq
         ) from None
 
 

@@ -7,13 +7,13 @@ Every parser takes an ``Answer`` and either returns a fully checked value or rai
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import lifecycle
 
+from .._json import loads
 from ._call import Call
 from ._classify import error_for_answer
 from ._errors import MalformedResponse, TrueLayerError
@@ -43,7 +43,7 @@ def _json(answer: Answer) -> Any:
     content_type = answer.headers.get("content-type", "")
     if "json" not in content_type.lower():
         raise ValueError("not JSON")
-    return json.loads(answer.body.decode("utf-8"))
+    return loads(answer.body.decode("utf-8"))
 
 
 def _retry_after(answer: Answer) -> float | None:

@@ -21,6 +21,7 @@ def _token_body(**changes: Any) -> str:
 
 
 _MISSING: Any = object()
+_DEEP = "[" * 50_000 + "]" * 50_000
 _HTML = "<!doctype html><html><body><h1>Service</h1></body></html>"
 
 TOKEN_ANSWERS = {
@@ -35,6 +36,8 @@ TOKEN_ANSWERS = {
     "a boolean expires_in": Fault(body=_token_body(expires_in=True)),
     "no expires_in": Fault(body=_token_body(expires_in=_MISSING)),
     "an absurd expires_in": Fault(body=_token_body(expires_in=10**20)),
+    "a number of 5,000 digits": Fault(body=_token_body(expires_in=0).replace("0", "9" * 5_000)),
+    "JSON nested 50,000 deep": Fault(body='{"access_token": "a.b.c", "x": ' + _DEEP + "}"),
     "an empty refresh_token": Fault(body=_token_body(refresh_token="")),
     "a token_type other than Bearer": Fault(body=_token_body(token_type="mac")),
     "a scope that is not a string": Fault(body=_token_body(scope=["info"])),

@@ -164,9 +164,14 @@ def test_an_extend_with_a_wrong_secret_is_invalid_client(
     assert error_of(answer) == (400, "invalid_client")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"client_id=x", b"[" * 100_000 + b"]" * 100_000, b'{"client_id": ' + b"9" * 5_000 + b"}"],
+    ids=["a form", "nested 100,000 deep", "a number of 5,000 digits"],
+)
 def test_an_extend_body_that_is_not_json_is_validation_error(
-    http: httpx.Client, sandbox: Sandbox
+    http: httpx.Client, sandbox: Sandbox, body: bytes
 ) -> None:
-    answer = http.post(f"{sandbox.base_url}/data/v1/connections/extend", content=b"client_id=x")
+    answer = http.post(f"{sandbox.base_url}/data/v1/connections/extend", content=body)
 
     assert error_of(answer) == (400, "validation_error")

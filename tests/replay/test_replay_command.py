@@ -22,6 +22,12 @@ DEADLINES = {
 }  # fmt: skip
 
 
+START = (
+    '{"at": "2026-01-01T00:00:00Z", "type": "connection_started", "region": "uk",'
+    ' "scopes": ["info", "offline_access"]}\n'
+)
+
+
 def replay(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "adapters.cli", "replay", str(path)],
@@ -87,6 +93,28 @@ def test_a_revoked_connection_refuses_extension_and_keeps_its_offset() -> None:
     [
         ('{"at": "2026-01-01T00:00:00Z", "type": "tick"}\n', 1, "first input must be"),
         ("not json\n", 1, "not JSON"),
+        ('{"at": ' + "[" * 50_000 + "]" * 50_000 + "}\n", 1, "not JSON (nested too deeply)"),
+        (
+            START
+            + '{"at": "2026-01-01T00:00:01Z", "type": "code_exchanged", "expires_in": '
+            + "9" * 5_000
+            + "}\n",
+            2,
+            "not JSON (a number too long to read)",
+        ),
+        (
+            START
+            + '{"at": "2026-01-01T00:00:01Z", "type": "code_exchanged", "expires_in": '
+            + str(10**17)
+            + "}\n",
+            2,
+            "expires_in must be at most 3155760000 seconds",
+        ),
+        (
+            START + '{"at": "9999-12-31T00:00:00Z", "type": "tick"}\n',
+            2,
+            "at must lie between 1970-01-01 and 9000-01-01",
+        ),
         (
             '{"at": "2026-01-01T00:00:00Z", "type": "connection_started", "region": "uk",'
             ' "scopes": ["info"]}\n{"at": "2026-01-01T00:00:00", "type": "tick"}\n',

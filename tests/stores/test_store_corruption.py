@@ -29,6 +29,17 @@ def _not_an_object(raw: Raw, connection_id: str) -> None:
     raw.set_record(connection_id, '["garbage", 1, 2]')
 
 
+def _number_too_long(raw: Raw, connection_id: str) -> None:
+    # Valid JSON (PostgreSQL's jsonb keeps it), but Python refuses to read such an int.
+    text = json.dumps({**raw.record(connection_id), "region": 7})
+    raw.set_record(connection_id, text.replace('"region": 7', '"region": ' + "9" * 5_000))
+
+
+def _nested_too_deep(raw: Raw, connection_id: str) -> None:
+    deep = "[" * 5_000 + "]" * 5_000
+    raw.set_record(connection_id, '{"region": "uk", "scopes": ' + deep + "}")
+
+
 def _schema_99(raw: Raw, connection_id: str) -> None:
     raw.set_record(connection_id, json.dumps({**raw.record(connection_id), "schema_version": 99}))
 
@@ -51,6 +62,8 @@ def _missing_field(raw: Raw, connection_id: str) -> None:
 CASES: dict[str, tuple[Callable[[Raw, str], None], str]] = {
     "garbage JSON": (_not_json, "not (a )?JSON"),
     "JSON that is not an object": (_not_an_object, "not a JSON object"),
+    "a number too long to read": (_number_too_long, "a number too long to read"),
+    "JSON nested too deeply": (_nested_too_deep, "nested too deeply"),
     "schema_version 99": (_schema_99, "schema_version 99"),
     "status zombie": (_zombie, "zombie"),
     "status column zombie": (_zombie_column_only, "zombie"),
