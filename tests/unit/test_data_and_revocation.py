@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from lifecycle_support import T0, H, M, S, active, inactive, must, sample_input, started
 
@@ -52,8 +53,28 @@ def test_a_naive_now_is_a_clear_error() -> None:
 
 
 def test_apply_refuses_what_is_not_an_input() -> None:
-    with pytest.raises(core.MalformedInputError):
+    with pytest.raises(core.MalformedInputError, match="not a lifecycle input: str"):
         core.apply(active(), "tick")  # type: ignore[arg-type]
+
+
+def test_apply_refuses_the_bare_input_base_class() -> None:
+    with pytest.raises(core.MalformedInputError, match="not a lifecycle input: Input"):
+        core.apply(active(), core.Input(T0 + H))
+
+
+@attrs.frozen
+class AuditedRead(core.FetchData):
+    """A service's own read, carrying who asked: still a ``fetch_data``."""
+
+    by: str = "support"
+
+
+def test_an_input_of_a_subclass_is_decided_as_its_input_type() -> None:
+    record = active()
+    plain = core.apply(record, core.FetchData(T0 + 2 * H))
+    audited = core.apply(record, AuditedRead(T0 + 2 * H))
+    assert audited.accepted and audited.effects == plain.effects
+    assert audited.record == plain.record
 
 
 def test_a_read_with_a_live_token_returns_the_very_same_record() -> None:
