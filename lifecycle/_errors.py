@@ -54,8 +54,9 @@ class UnknownRegionError(MalformedInputError):
 class UnsupportedSchemaVersionError(MalformedInputError):
     """A persisted form written by a schema this version cannot read."""
 
-    def __init__(self, found: object, supported: int) -> None:
-        super().__init__(f"schema_version {found!r} is not supported (this reads {supported})")
+    def __init__(self, found: object, supported: tuple[int, ...]) -> None:
+        readable = ", ".join(str(version) for version in supported)
+        super().__init__(f"schema_version {found!r} is not supported (this reads {readable})")
         self.found = found
 
 

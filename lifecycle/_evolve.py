@@ -96,7 +96,6 @@ def _code_exchanged(record: Connection, input: CodeExchanged) -> dict[str, Any]:
         # R9: an extension that needed authentication restarts the consent clock here.
         changes.update(
             consent_started_at=input.at,
-            reauthenticating=False,
             user_input_link=None,
             reported_consent_expires_at=None,
         )
@@ -154,7 +153,6 @@ def _extension_needs_authentication(
 ) -> dict[str, Any]:
     return {
         "user_input_link": input.user_input_link,
-        "reauthenticating": True,
         "pending": None,
         "pending_since": None,
         "code": None,

@@ -46,6 +46,8 @@ class Connection:
         last_input_at: the time of the last input applied; inputs never go back in time.
         reported_consent_expires_at: what ``/data/v1/me`` last said of the current
             consent (R10); the consent clock ends at the earlier of the two.
+        user_input_link: set while an extension waits for the user to authenticate
+            again (R9), until the code of that authentication is exchanged.
     """
 
     region: str
@@ -67,7 +69,6 @@ class Connection:
     refresh_received_at: datetime | None = None
     refresh_used: bool = False
     reconfirmation: Reconfirmation | None = None
-    reauthenticating: bool = False
     user_input_link: str | None = None
     pending: Effect | None = None
     pending_since: datetime | None = None
@@ -75,11 +76,16 @@ class Connection:
     last_error: str | None = None
     reported_consent_expires_at: datetime | None = None
 
+    @property
+    def reauthenticating(self) -> bool:
+        """An extension needs the user to authenticate again (R9): its link is pending."""
+        return self.user_input_link is not None
+
 
 _NAMES = tuple(attribute.name for attribute in fields(Connection))
 
 # Why a draft: a frozen attrs class stores each field through ``object.__setattr__``
-# (about 45 ns a field, 27 fields), which made the record copy the largest cost of a
+# (about 45 ns a field, 26 fields), which made the record copy the largest cost of a
 # decision. A draft is the same slots on a mutable class, so a copy is plain slot
 # stores; the finished draft then takes the record's class. CPython allows that
 # assignment exactly when both classes have the same slots, which a test holds.

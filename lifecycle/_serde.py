@@ -1,6 +1,7 @@
 """The one converter that owns the JSON form of records and inputs.
 
-A record's JSON carries ``schema_version``; an input's JSON is
+A record's JSON carries ``schema_version`` (written: ``SCHEMA_VERSION``; older versions
+are read and upgraded, so stored records need no migration); an input's JSON is
 ``{"at": "<ISO-8601 with offset>", "type": "<input>", ...fields}`` (the replay format).
 Secrets are plain strings in JSON: stores encrypt the ``SECRET_FIELDS`` before writing.
 """
@@ -36,7 +37,8 @@ __all__ = [
     "record_to_json",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The version of the record's JSON form that ``record_to_json`` writes."""
 
 converter = Converter(forbid_extra_keys=True)
 
@@ -122,6 +124,22 @@ def record_to_json(record: Connection) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, **data}
 
 
+def _from_version_1(fields: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 kept ``reauthenticating`` beside ``user_input_link``; version 2 derives
+    # it (a link is pending exactly while the user must authenticate again). A stored
+    # record in which the two disagree was not written by this library.
+    reauthenticating = fields.pop("reauthenticating", False)
+    if reauthenticating is not (fields.get("user_input_link") is not None):
+        raise MalformedInputError(
+            "bad record: reauthenticating (schema_version 1) disagrees with user_input_link"
+        )
+    return fields
+
+
+# Older JSON forms that are still read, each upgraded to the current one.
+_UPGRADES = {1: _from_version_1}
+
+
 def record_from_json(data: Mapping[str, Any]) -> Connection:
     """Read a record back from its JSON form.
 
@@ -133,8 +151,12 @@ def record_from_json(data: Mapping[str, Any]) -> Connection:
         raise MalformedInputError("a record must be a JSON object")
     fields = dict(data)
     version = fields.pop("schema_version", None)
-    if version != SCHEMA_VERSION:
-        raise UnsupportedSchemaVersionError(version, SCHEMA_VERSION)
+    if type(version) is not int:  # not a bool, not 2.0: JSON says exactly 2
+        raise UnsupportedSchemaVersionError(version, (*_UPGRADES, SCHEMA_VERSION))
+    if version in _UPGRADES:
+        fields = _UPGRADES[version](fields)
+    elif version != SCHEMA_VERSION:
+        raise UnsupportedSchemaVersionError(version, (*_UPGRADES, SCHEMA_VERSION))
     try:
         record = converter.structure(fields, Connection)
     except (BaseValidationError, ValueError, TypeError, KeyError) as error:

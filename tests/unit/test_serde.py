@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lifecycle_support import T0, S, active, sample_input
+from lifecycle_support import T0, H, S, active, sample_input
 
 import lifecycle as core
 
@@ -20,11 +20,51 @@ def test_a_record_carries_its_schema_version() -> None:
     assert core.record_to_json(active())["schema_version"] == core.SCHEMA_VERSION
 
 
-@pytest.mark.parametrize("version", [None, 0, 2, "1"])
+@pytest.mark.parametrize("version", [None, 0, 3, "2", 2.0, True])
 def test_an_unknown_schema_version_is_a_clear_error(version: object) -> None:
     data = core.record_to_json(active()) | {"schema_version": version}
-    with pytest.raises(core.UnsupportedSchemaVersionError, match="schema_version"):
+    with pytest.raises(core.UnsupportedSchemaVersionError, match="this reads 1, 2"):
         core.record_from_json(data)
+
+
+def _version_1(record: core.Connection) -> dict[str, object]:
+    # The JSON form version 1 wrote: ``reauthenticating`` kept beside the link.
+    data = core.record_to_json(record)
+    return data | {"schema_version": 1, "reauthenticating": record.user_input_link is not None}
+
+
+def reauthenticating() -> core.Connection:
+    record = active()
+    for input in (
+        core.ConsentReconfirmed(T0 + H, evidence="in-app banner"),
+        core.Extend(T0 + H + S),
+        core.ExtensionNeedsAuthentication(T0 + H + 2 * S, user_input_link="https://auth.test/x"),
+    ):
+        decision = core.apply(record, input)
+        assert decision.accepted, decision.reason
+        record = decision.record
+    return record
+
+
+@pytest.mark.parametrize("record", [active(), reauthenticating()], ids=["active", "re-auth"])
+def test_a_version_1_record_is_read_as_the_same_record(record: core.Connection) -> None:
+    read = core.record_from_json(json.loads(json.dumps(_version_1(record))))
+    assert read == record
+    assert read.reauthenticating is (record.user_input_link is not None)
+    assert "reauthenticating" not in core.record_to_json(read)
+
+
+def test_a_version_1_record_whose_flag_disagrees_with_its_link_is_corrupt() -> None:
+    for record, flag in ((active(), True), (reauthenticating(), False)):
+        data = _version_1(record) | {"reauthenticating": flag}
+        with pytest.raises(core.MalformedInputError, match="disagrees with user_input_link"):
+            core.record_from_json(data)
+
+
+def test_reauthenticating_is_derived_from_the_pending_link() -> None:
+    assert not active().reauthenticating
+    assert reauthenticating().reauthenticating
+    assert reauthenticating().user_input_link == "https://auth.test/x"
 
 
 @pytest.mark.parametrize(
