@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from ._clocks import CLOCKS, Clock, Deadlines, deadlines_of
 from ._errors import MalformedInputError
 from ._evolve import EVOLVE, Evolver
-from ._guards import GUARDS, Check
+from ._guards import GUARDS, Check, access_expired
 from ._inputs import INPUT_TYPES, ConnectionStarted, Input, ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
 from ._record import Connection, _copy
@@ -220,9 +220,8 @@ def apply(record: Connection, input: Input, policy: Policy = DEFAULT_POLICY) -> 
     if evolver is not None:
         if not refresh_first:
             changes = evolver(settled, input)
-        elif (expires := settled.access_expires_at) is None or at >= expires:
-            # R11: the access token has expired (``access_expired``, written out: every
-            # read asks); refresh first.
+        elif access_expired(settled, input):
+            # R11: the access token has expired: refresh first.
             changes = evolver(settled, input)
             effects = refreshed
     if not changes and settled is record and dest is record.status:

@@ -109,10 +109,8 @@ def _within_extend_window(record: Connection, input: Input, policy: Policy) -> R
 
 
 def _access_usable(record: Connection, input: Input, policy: Policy) -> Reason | None:
-    # R11: data needs a live access token, or a refresh that can get one first. (Every
-    # read asks: the live-token test is ``access_expired`` written out, saving a call.)
-    expires = record.access_expires_at
-    if (expires is not None and input.at < expires) or can_refresh(record, input, policy):
+    # R11: data needs a live access token, or a refresh that can get one first.
+    if not access_expired(record, input) or can_refresh(record, input, policy):
         return None
     return Reason.ACCESS_TOKEN_EXPIRED
 
@@ -120,9 +118,8 @@ def _access_usable(record: Connection, input: Input, policy: Policy) -> Reason |
 def _refresh_not_in_flight_if_needed(
     record: Connection, input: Input, policy: Policy
 ) -> Reason | None:
-    expires = record.access_expires_at
-    if expires is not None and input.at < expires:
-        return None  # a live token: no refresh needed (``access_expired`` written out)
+    if not access_expired(record, input):
+        return None  # a live token: no refresh needed
     return _nothing_in_flight(record, input, policy)
 
 
