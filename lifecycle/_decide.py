@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from ._clocks import CLOCKS, Clock, Deadlines, deadlines_of
+from ._clocks import CLOCKS, Deadlines, deadlines_of
 from ._errors import MalformedInputError
 from ._evolve import EVOLVE, Evolver
 from ._guards import GUARDS, Check, access_expired
@@ -62,16 +62,11 @@ def start(event: ConnectionStarted, policy: Policy = DEFAULT_POLICY) -> Connecti
     )
 
 
-# The time rows compiled for the hot path: per status, each row with its clock. A plain
-# dict, as every decision asks.
-_TIME_ROWS: dict[Status | None, tuple[tuple[Rule, Clock], ...]] = dict(TIME_RULES_BY_SOURCE)
-
-
 def _next_time_rule(record: Connection, now: datetime, policy: Policy) -> Rule | None:
     # The time row of the record's status whose clock ran out first (table order on a tie).
     first: Rule | None = None
     first_moment = now
-    for row, clock in _TIME_ROWS[record.status]:
+    for row, clock in TIME_RULES_BY_SOURCE[record.status]:
         moment = clock(record, policy)
         # Most decisions find every clock still running: test that first.
         if moment is not None and moment <= now and (first is None or moment < first_moment):
