@@ -122,7 +122,7 @@ def _generators(root: Path) -> dict[str, Callable[[str | None], str]]:
         "error-table": lambda _: diagrams.error_table(),
         "input-table": lambda _: diagrams.input_table(),
         "agenda-table": lambda _: diagrams.agenda_table(policy),
-        "transition-table": lambda _: diagrams.transition_table(table, guards),
+        "transition-table": lambda _: diagrams.transition_table(table, guards, policy),
         "replay-input": lambda _: _fenced("json", "\n".join(_example_lines(root))),
         "replay-output": lambda _: _fenced(
             "json", "\n".join(json.dumps(report) for report in _replay_output(root))

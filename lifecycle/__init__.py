@@ -4,7 +4,7 @@ No I/O, no clock reads, no randomness: time is always an argument, decisions are
 See ``lifecycle._table`` for the transition table everything else derives from.
 """
 
-from ._agenda import AgendaItem, agenda, next_due
+from ._agenda import AGENDA, WORKER_ACTIONS, AgendaItem, AgendaRow, agenda, next_due
 from ._clocks import Deadlines
 from ._decide import Decision, apply, deadlines, settle, start, status_at
 from ._errors import (
@@ -17,6 +17,7 @@ from ._errors import (
     UnknownRegionError,
     UnsupportedSchemaVersionError,
 )
+from ._failures import failure_event
 from ._guards import GUARDS, Guard
 from ._inputs import (
     COMMANDS,
@@ -34,21 +35,37 @@ from ._inputs import (
     ExtensionGranted,
     ExtensionNeedsAuthentication,
     FetchData,
+    FetchFailed,
     Input,
     LinkIssued,
+    OutcomeUnknown,
     Refresh,
     RefreshRejected,
     ReminderSent,
+    RequestFailed,
     Revoke,
     Revoked,
     Tick,
+    TokenLost,
     TokenRefreshed,
     UserAuthorised,
     UserDenied,
 )
 from ._limits import EARLIEST, LATEST, LONGEST
+from ._machine import MACHINE, oracle_next
 from ._policy import DEFAULT_POLICY, DEFAULT_REGIONS, Policy, RegionPolicy
-from ._record import SECRET_FIELDS, Connection, Reconfirmation
+from ._record import (
+    SECRET_FIELDS,
+    SECRET_PATHS,
+    Code,
+    Connection,
+    Consent,
+    Grant,
+    Link,
+    Reauthentication,
+    Reconfirmation,
+    Request,
+)
 from ._secret import Secret, fingerprint
 from ._serde import (
     SCHEMA_VERSION,
@@ -58,32 +75,40 @@ from ._serde import (
     record_from_json,
     record_to_json,
 )
-from ._table import RULES, TABLE, TIME_RULES, Rule, rules_for
+from ._table import FAILURES, RULES, TABLE, TIME_RULES, Rule, rules_for
 from ._vocabulary import Action, Effect, InactiveReason, Kind, Reason, Status
 
 __all__ = [
+    "AGENDA",
     "COMMANDS",
     "DEFAULT_POLICY",
     "DEFAULT_REGIONS",
     "EARLIEST",
     "EVENTS",
+    "FAILURES",
     "GUARDS",
     "INPUT_TYPES",
     "KNOWN_SCOPES",
     "LATEST",
     "LONGEST",
+    "MACHINE",
     "RULES",
     "SCHEMA_VERSION",
     "SECRET_FIELDS",
+    "SECRET_PATHS",
     "TABLE",
     "TIME_RULES",
+    "WORKER_ACTIONS",
     "AccessDenied",
     "Action",
     "AgendaItem",
+    "AgendaRow",
+    "Code",
     "CodeExchanged",
     "CodeRejected",
     "Connection",
     "ConnectionStarted",
+    "Consent",
     "ConsentExpiryReported",
     "ConsentReconfirmed",
     "Deadlines",
@@ -94,22 +119,29 @@ __all__ = [
     "ExtensionGranted",
     "ExtensionNeedsAuthentication",
     "FetchData",
+    "FetchFailed",
+    "Grant",
     "Guard",
     "InactiveReason",
     "Input",
     "Kind",
     "LifecycleError",
+    "Link",
     "LinkIssued",
     "MalformedInputError",
     "NaiveDatetimeError",
+    "OutcomeUnknown",
     "Policy",
     "PolicyError",
     "Reason",
+    "Reauthentication",
     "Reconfirmation",
     "Refresh",
     "RefreshRejected",
     "RegionPolicy",
     "ReminderSent",
+    "Request",
+    "RequestFailed",
     "Revoke",
     "Revoked",
     "Rule",
@@ -118,6 +150,7 @@ __all__ = [
     "TableError",
     "Tick",
     "TimeOutOfRangeError",
+    "TokenLost",
     "TokenRefreshed",
     "UnknownRegionError",
     "UnsupportedSchemaVersionError",
@@ -127,10 +160,12 @@ __all__ = [
     "apply",
     "converter",
     "deadlines",
+    "failure_event",
     "fingerprint",
     "input_from_json",
     "input_to_json",
     "next_due",
+    "oracle_next",
     "record_from_json",
     "record_to_json",
     "rules_for",

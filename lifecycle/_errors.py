@@ -47,7 +47,9 @@ class UnknownRegionError(MalformedInputError):
     """A region that the policy table does not name."""
 
     def __init__(self, region: str, known: tuple[str, ...]) -> None:
-        super().__init__(f"unknown region {region!r}; known regions: {', '.join(known)}")
+        # Echo at most a little of what was given: a hostile input may be megabytes.
+        shown = region[:40] + ("..." if len(region) > 40 else "")
+        super().__init__(f"unknown region {shown!r}; known regions: {', '.join(known)}")
         self.region = region
 
 
@@ -56,7 +58,8 @@ class UnsupportedSchemaVersionError(MalformedInputError):
 
     def __init__(self, found: object, supported: tuple[int, ...]) -> None:
         readable = ", ".join(str(version) for version in supported)
-        super().__init__(f"schema_version {found!r} is not supported (this reads {readable})")
+        shown = repr(found)[:40]
+        super().__init__(f"schema_version {shown} is not supported (this reads {readable})")
         self.found = found
 
 

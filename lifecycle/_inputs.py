@@ -33,18 +33,23 @@ __all__ = [
     "ExtensionGranted",
     "ExtensionNeedsAuthentication",
     "FetchData",
+    "FetchFailed",
     "Input",
     "LinkIssued",
+    "OutcomeUnknown",
     "Refresh",
     "RefreshRejected",
     "ReminderSent",
+    "RequestFailed",
     "Revoke",
     "Revoked",
     "Tick",
+    "TokenLost",
     "TokenRefreshed",
     "UserAuthorised",
     "UserDenied",
     "ensure_aware",
+    "valid_text",
 ]
 
 # R1: the scopes TrueLayer's Data API knows.
@@ -96,27 +101,55 @@ def _seconds(instance: object, attribute: Any, value: int) -> None:
 
 
 def _as_scopes(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise MalformedInputError("scopes must be a list of scope names, not one string")
+    # A list or tuple of names: a string or a mapping iterates too, but means nothing.
+    if not isinstance(value, list | tuple | frozenset | set):
+        raise MalformedInputError("scopes must be a list of strings")
     return tuple(value)
 
 
 def _scopes(instance: object, attribute: Any, value: tuple[str, ...]) -> None:
-    unknown = sorted(set(value) - KNOWN_SCOPES)
+    if not all(isinstance(scope, str) for scope in value):
+        raise MalformedInputError("scopes must be a list of strings")
+    unknown = sorted(scope[:40] for scope in set(value) - KNOWN_SCOPES)
     if unknown:
-        raise MalformedInputError(f"unknown scopes: {', '.join(unknown)}")
+        raise MalformedInputError(f"unknown scopes: {', '.join(unknown[:10])}")
     if not value:
         raise MalformedInputError("scopes must name at least one scope")
 
 
+def valid_text(value: object) -> bool:
+    """A non-empty string that every store and every wire can carry.
+
+    NUL and lone surrogates are refused: PostgreSQL cannot store them, UTF-8 cannot
+    encode the latter, and no value TrueLayer or a user sends contains them.
+    """
+    if not isinstance(value, str) or not value or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(instance: object, attribute: Any, value: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise MalformedInputError(f"{attribute.name} must be a non-empty string")
+    if not valid_text(value):
+        raise MalformedInputError(
+            f"{attribute.name} must be a non-empty string without NUL or lone surrogates"
+        )
 
 
 def _secret(instance: object, attribute: Any, value: Any) -> None:
-    if value is not None and (not isinstance(value, Secret) or not value.reveal()):
-        raise MalformedInputError(f"{attribute.name} must not be empty")
+    # Say nothing of the value itself: it is a secret.
+    if value is not None and (not isinstance(value, Secret) or not valid_text(value.reveal())):
+        raise MalformedInputError(
+            f"{attribute.name} must be a non-empty string without NUL or lone surrogates"
+        )
+
+
+def _request_number(instance: object, attribute: Any, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise MalformedInputError(f"{attribute.name} must be a request number (1 or more)")
 
 
 @frozen
@@ -152,7 +185,7 @@ class UserAuthorised(Input):
 
     TYPE = "user_authorised"
     code: Secret = field(kw_only=True, validator=_secret)
-    state: Secret | None = field(default=None, kw_only=True)
+    state: Secret | None = field(default=None, kw_only=True, validator=_secret)
 
 
 @frozen
@@ -161,7 +194,7 @@ class UserDenied(Input):
 
     TYPE = "user_denied"
     error: str = field(kw_only=True, validator=_text)
-    state: Secret | None = field(default=None, kw_only=True)
+    state: Secret | None = field(default=None, kw_only=True, validator=_secret)
 
 
 @frozen
@@ -173,7 +206,17 @@ class ExchangeCode(Input):
 
 
 @frozen
-class _Grant(Input):
+class _Answer(Input):
+    """An answer to a request the core handed out (R15).
+
+    ``request`` names the request it answers; ``None`` means the one in flight.
+    """
+
+    request: int | None = field(default=None, kw_only=True, validator=_request_number)
+
+
+@frozen
+class _Grant(_Answer):
     """What every token answer carries (R4, R5, R6, R9)."""
 
     expires_in: int = field(kw_only=True, validator=_seconds)
@@ -182,7 +225,7 @@ class _Grant(Input):
 
 
 @frozen
-class _Rejection(Input):
+class _Rejection(_Answer):
     """What every refusal from TrueLayer carries: its ``error`` code (R13)."""
 
     error: str = field(kw_only=True, validator=_text)
@@ -249,7 +292,7 @@ class ExtensionGranted(_Grant):
 
 
 @frozen
-class ExtensionNeedsAuthentication(Input):
+class ExtensionNeedsAuthentication(_Answer):
     """Extend answered ``authentication_needed`` with a link for the user (R9)."""
 
     TYPE = "extension_needs_authentication"
@@ -272,6 +315,44 @@ class AccessDenied(Input):
 
 
 @frozen
+class FetchFailed(Input):
+    """A data call failed without ending the connection (R11).
+
+    ``access_token`` is the token the call used: when TrueLayer refused it
+    (``invalid_token``) and it is still the current one, the core counts it expired,
+    so that the next data call refreshes first; a token already replaced is no news.
+    """
+
+    TYPE = "fetch_failed"
+    error: str = field(kw_only=True, validator=_text)
+    access_token: Secret | None = field(default=None, kw_only=True, validator=_secret)
+
+
+@frozen
+class RequestFailed(_Rejection):
+    """The request did not take effect (R15): its slot is free at once."""
+
+    TYPE = "request_failed"
+
+
+@frozen
+class OutcomeUnknown(_Rejection):
+    """Nobody can tell whether the request took effect (a timeout after sending, R15).
+
+    The request stays in flight, unresolved, until the shell finds out what happened.
+    """
+
+    TYPE = "outcome_unknown"
+
+
+@frozen
+class TokenLost(_Rejection):
+    """An unresolved request's answer is lost for good: the tokens it held are gone (R15)."""
+
+    TYPE = "token_lost"
+
+
+@frozen
 class Revoke(Input):
     """Ask to delete the connection (R12)."""
 
@@ -280,8 +361,8 @@ class Revoke(Input):
 
 
 @frozen
-class Revoked(Input):
-    """The connection was deleted (R12)."""
+class Revoked(_Answer):
+    """The deletion was done (R12)."""
 
     TYPE = "revoked"
 
@@ -331,8 +412,12 @@ INPUT_TYPES: dict[str, type[Input]] = {
         ExtensionNeedsAuthentication,
         FetchData,
         AccessDenied,
+        FetchFailed,
         Revoke,
         Revoked,
+        RequestFailed,
+        OutcomeUnknown,
+        TokenLost,
         ConsentExpiryReported,
         ReminderSent,
         Tick,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any, get_type_hints
+from typing import Any
 
+from attrs import fields, has
 from cattrs import Converter, transform_error
 from cattrs.errors import BaseValidationError
 from cattrs.v import format_exception
@@ -37,7 +38,7 @@ __all__ = [
     "record_to_json",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version of the record's JSON form that ``record_to_json`` writes."""
 
 converter = Converter(forbid_extra_keys=True)
@@ -133,11 +134,82 @@ def _from_version_1(fields: dict[str, Any]) -> dict[str, Any]:
         raise MalformedInputError(
             "bad record: reauthenticating (schema_version 1) disagrees with user_input_link"
         )
+    return _from_version_2(fields)
+
+
+def _from_version_2(flat: dict[str, Any]) -> dict[str, Any]:
+    # Version 2 was flat; version 3 groups the fields into parts (``_record``). Facts
+    # version 2 did not keep are taken from what it did: a link's issue time and a
+    # re-authentication's request time are the last input's time, and the request in
+    # flight is request 1. A reconfirmation counted for an extension when it was at
+    # least as new as the consent: it stays unspent exactly then.
+    known = {
+        "region", "scopes", "offline_access", "status", "started_at", "consent_started_at",
+        "last_input_at", "inactive_reason", "state", "code_verifier", "code",
+        "code_received_at", "code_used", "access_token", "access_expires_at",
+        "refresh_token", "refresh_received_at", "refresh_used", "reconfirmation",
+        "user_input_link", "pending", "pending_since", "last_reminder_at", "last_error",
+        "reported_consent_expires_at",
+    }  # fmt: skip
+    extra = sorted(set(flat) - known)
+    if extra:
+        raise MalformedInputError(f"bad record: unknown fields {', '.join(extra)[:80]}")
+    get = flat.get
+    last = get("last_input_at")
+    fields: dict[str, Any] = {
+        name: flat[name]
+        for name in ("region", "scopes", "offline_access", "status", "started_at",
+                     "last_input_at", "inactive_reason", "last_error")
+        if name in flat
+    }  # fmt: skip
+    reconfirmation = get("reconfirmation")
+    if isinstance(reconfirmation, Mapping):
+        at, started = reconfirmation.get("at"), get("consent_started_at")
+        spent = isinstance(at, str) and isinstance(started, str) and _before(at, started)
+        reconfirmation = {**reconfirmation, "spent": spent}
+    fields["consent"] = {
+        "started_at": get("consent_started_at"),
+        "reported_expires_at": get("reported_consent_expires_at"),
+        "reconfirmation": reconfirmation,
+        "last_reminder_at": get("last_reminder_at"),
+    }
+    if get("code") is not None:
+        fields["code"] = {
+            "value": get("code"),
+            "received_at": get("code_received_at"),
+            "code_verifier": get("code_verifier"),
+        }
+    if get("state") is not None:
+        verifier = None if get("code") is not None else get("code_verifier")
+        fields["link"] = {"issued_at": last, "state": get("state"), "code_verifier": verifier}
+    if get("user_input_link") is not None:
+        fields["reauthentication"] = {
+            "requested_at": last,
+            "user_input_link": get("user_input_link"),
+        }
+        fields.setdefault("link", {"issued_at": last, "state": None, "code_verifier": None})
+    fields["grant"] = {
+        "access_token": get("access_token"),
+        "access_expires_at": get("access_expires_at"),
+        "refresh_token": get("refresh_token"),
+        "refresh_received_at": get("refresh_received_at"),
+        "refresh_used": get("refresh_used", False),
+    }
+    if get("pending") is not None:
+        fields["request"] = {"effect": get("pending"), "number": 1, "sent_at": get("pending_since")}
+        fields["requests_sent"] = 1
     return fields
 
 
+def _before(first: str, second: str) -> bool:
+    try:
+        return datetime.fromisoformat(first) < datetime.fromisoformat(second)
+    except (TypeError, ValueError):
+        return False  # the converter reports the malformed time itself
+
+
 # Older JSON forms that are still read, each upgraded to the current one.
-_UPGRADES = {1: _from_version_1}
+_UPGRADES = {1: _from_version_1, 2: _from_version_2}
 
 
 def record_from_json(data: Mapping[str, Any]) -> Connection:
@@ -165,20 +237,23 @@ def record_from_json(data: Mapping[str, Any]) -> Connection:
     return record
 
 
-_RECORD_TIMES = tuple(
-    name
-    for name, hint in get_type_hints(Connection).items()
-    if hint == datetime or hint == datetime | None
-)
+def _times(value: Any, path: str) -> list[tuple[str, datetime]]:
+    # Every time a record holds, in its parts too, with where it is.
+    found: list[tuple[str, datetime]] = []
+    for attribute in fields(type(value)):
+        item = getattr(value, attribute.name)
+        name = f"{path}{attribute.name}"
+        if isinstance(item, datetime):
+            found.append((name, item))
+        elif has(type(item)):
+            found.extend(_times(item, f"{name}."))
+    return found
 
 
 def _check_times(record: Connection) -> None:
     # A corrupt row must not reach a decision whose arithmetic would fail (``_limits``).
-    times = [(name, getattr(record, name)) for name in _RECORD_TIMES]
-    if record.reconfirmation is not None:
-        times.append(("reconfirmation.at", record.reconfirmation.at))
-    for name, value in times:
-        if value is not None and not EARLIEST <= value < LATEST_IN_RECORD:
+    for name, value in _times(record, ""):
+        if not EARLIEST <= value < LATEST_IN_RECORD:
             raise TimeOutOfRangeError(f"record {name}", EARLIEST, LATEST_IN_RECORD)
 
 

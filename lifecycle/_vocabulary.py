@@ -28,6 +28,7 @@ class InactiveReason(StrEnum):
     REFRESH_REJECTED = "refresh_rejected"  # R6/R13: invalid_grant on refresh
     ACCESS_DENIED = "access_denied"  # R11: 403 access_denied on a data call
     REVOKED = "revoked"  # R12: deleted; only a new connection helps
+    TOKEN_LOST = "token_lost"  # R15: a request's answer (a rotated token) never came back
 
 
 class Kind(StrEnum):
@@ -54,9 +55,15 @@ class Reason(StrEnum):
     REGION_NOT_EXTENDABLE = "region_not_extendable"
     CONSENT_NOT_RECONFIRMED = "consent_not_reconfirmed"
     REVOKED = "revoked"
+    TOKEN_LOST = "token_lost"
     EXTEND_WINDOW_CLOSED = "extend_window_closed"
     ACCESS_TOKEN_EXPIRED = "access_token_expired"
     REQUEST_IN_FLIGHT = "request_in_flight"
+    REQUEST_UNRESOLVED = "request_unresolved"
+    NO_REQUEST_IN_FLIGHT = "no_request_in_flight"
+    NOT_THE_REQUEST_IN_FLIGHT = "not_the_request_in_flight"
+    NO_LINK_OUTSTANDING = "no_link_outstanding"
+    NOT_REAUTHENTICATING = "not_reauthenticating"
 
 
 class Effect(StrEnum):
@@ -75,4 +82,6 @@ class Action(StrEnum):
     REFRESH_ACCESS_TOKEN = "refresh_access_token"  # R5: before the hour is up
     KEEP_REFRESH_TOKEN_ALIVE = "keep_refresh_token_alive"  # R6: before day 30
     REMIND_RECONFIRM = "remind_reconfirm"  # R9: ask the user before consent expiry
+    RESOLVE_REQUEST = "resolve_request"  # R15: a request's outcome is unknown
+    REAUTHENTICATE = "reauthenticate"  # R9: the user must follow the extension's link
     EXPIRE = "expire"  # the next time-driven transition is due

@@ -47,6 +47,8 @@ def _report(decision: core.Decision, input: core.Input, policy: core.Policy) -> 
         "status": status.value,
         "inactive_reason": None if inactive_reason is None else inactive_reason.value,
         "effects": [effect.value for effect in decision.effects],
+        "request": _request(record),
+        "reauthenticating": record.reauthenticating,
         "deadlines": {
             "code_expires_at": _iso(limits.code_expires_at),
             "access_expires_at": _iso(limits.access_expires_at),
@@ -58,6 +60,19 @@ def _report(decision: core.Decision, input: core.Input, policy: core.Policy) -> 
             {"action": item.action.value, "due": item.due.isoformat()}
             for item in core.agenda(record, at, policy)
         ],
+    }
+
+
+def _request(record: core.Connection) -> dict[str, Any] | None:
+    # R15: the request in flight, if any, that the next answer must answer.
+    request = record.request
+    if request is None:
+        return None
+    return {
+        "effect": request.effect.value,
+        "number": request.number,
+        "sent_at": request.sent_at.isoformat(),
+        "outcome_unknown": request.outcome_unknown,
     }
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 
 from attrs import frozen
 
-from lifecycle import Guard, Kind, Rule, Status
+from lifecycle import DEFAULT_POLICY, Guard, Kind, Policy, Rule, Status
 
 __all__ = ["INITIAL", "OMITTED_NOTE", "STATES", "Edge", "edges", "label_lines"]
 
@@ -85,13 +85,18 @@ def _effects(row: Rule) -> str:
     return "/ " + ", ".join(names)
 
 
-def label_lines(row: Rule, guards: Mapping[str, Guard]) -> tuple[str, ...]:
-    """The label of one row's edge, one part per line (see the module docstring)."""
+def label_lines(
+    row: Rule, guards: Mapping[str, Guard], policy: Policy = DEFAULT_POLICY
+) -> tuple[str, ...]:
+    """The label of one row's edge, one part per line (see the module docstring).
+
+    Numbers in guard labels come from ``policy``.
+    """
     lines = [_PREFIX[row.kind] + row.input]
     if row.clock is not None:
         lines.append(f"[after {row.clock}]")
     if row.guards:
-        lines.append("[" + ", ".join(guards[name].label for name in row.guards) + "]")
+        lines.append("[" + ", ".join(guards[name].label_for(policy) for name in row.guards) + "]")
     if row.reason is not None:
         lines.append(f"/ inactive: {row.reason.value}")
     elif row.effects:
@@ -99,7 +104,9 @@ def label_lines(row: Rule, guards: Mapping[str, Guard]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def edges(table: Iterable[Rule], guards: Mapping[str, Guard]) -> tuple[Edge, ...]:
+def edges(
+    table: Iterable[Rule], guards: Mapping[str, Guard], policy: Policy = DEFAULT_POLICY
+) -> tuple[Edge, ...]:
     """One edge per table row, in table order (so the picture reads like the table).
 
     Raises:
@@ -110,7 +117,7 @@ def edges(table: Iterable[Rule], guards: Mapping[str, Guard]) -> tuple[Edge, ...
             source=INITIAL if row.source is None else row.source.value,
             dest=row.dest.value,
             kind=row.kind,
-            lines=label_lines(row, guards),
+            lines=label_lines(row, guards, policy),
             input=row.input,
         )
         for row in table

@@ -44,8 +44,8 @@ def text_diagrams(
     labels = lifecycle.GUARDS if guards is None else guards
     numbers = lifecycle.DEFAULT_POLICY if policy is None else policy
     files = {
-        STATE_MERMAID: state_mermaid(rows, labels),
-        STATE_DOT: state_dot(rows, labels),
+        STATE_MERMAID: state_mermaid(rows, labels, numbers),
+        STATE_DOT: state_dot(rows, labels, numbers),
     }
     for region in sorted(numbers.regions):
         files[clocks_name(region)] = clocks_gantt(region, numbers)

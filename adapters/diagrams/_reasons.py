@@ -66,7 +66,7 @@ _REASONS: dict[Reason, tuple[str, str]] = {
         "Send the user through a new auth link.",
     ),
     Reason.CONSENT_NOT_RECONFIRMED: (
-        "Extend needs the user's reconfirmation, newer than the consent it renews (R9).",
+        "Extend needs a reconfirmation that no extension has used yet: one pays for one (R9).",
         "Ask the user to reconfirm; feed `consent_reconfirmed`, then `extend`.",
     ),
     Reason.REVOKED: (
@@ -82,8 +82,34 @@ _REASONS: dict[Reason, tuple[str, str]] = {
         "Reconnect, or extend where allowed.",
     ),
     Reason.REQUEST_IN_FLIGHT: (
-        "Another request for this connection started less than {request_timeout} ago.",
-        "Wait for its outcome (or the timeout) instead of sending a second one.",
+        "Another request for this connection was sent less than {request_timeout} ago (R15).",
+        "Wait for its answer or failure, fed back as an event, instead of sending a second.",
+    ),
+    Reason.REQUEST_UNRESOLVED: (
+        "A request's outcome is unknown: no answer within {request_timeout}, "
+        "or `outcome_unknown` (R15).",
+        "Resolve it: feed the stored answer, `request_failed` or `token_lost`; never resend.",
+    ),
+    Reason.NO_REQUEST_IN_FLIGHT: (
+        "An answer arrived, but no request is in flight: nobody asked for it (R15).",
+        "Drop it; a shell must feed back only answers to the requests the core handed out.",
+    ),
+    Reason.NOT_THE_REQUEST_IN_FLIGHT: (
+        "The answer names another request, or answers another effect, than the one in "
+        "flight (R15).",
+        "Drop it: it answers a request already resolved, or was built for another one.",
+    ),
+    Reason.NO_LINK_OUTSTANDING: (
+        "A callback arrived while no link is outstanding; every callback spends one (R14).",
+        "Treat as replayed or forged: show the stored outcome, or start a new link.",
+    ),
+    Reason.NOT_REAUTHENTICATING: (
+        "A link for an existing connection exists only to re-authenticate it (R9, R14).",
+        "Extend first; a link is issued when it answers `authentication_needed`.",
+    ),
+    Reason.TOKEN_LOST: (
+        "A request's answer never came back, so the tokens it held are lost (R15).",
+        "Only a new connection helps.",
     ),
 }
 
@@ -96,6 +122,10 @@ _INACTIVE: dict[InactiveReason, str] = {
     InactiveReason.REFRESH_REJECTED: "the token endpoint answered `invalid_grant` (R6, R13)",
     InactiveReason.ACCESS_DENIED: "a data call answered 403 `access_denied` (R11)",
     InactiveReason.REVOKED: "the connection was deleted; only a new one helps (R12)",
+    InactiveReason.TOKEN_LOST: (
+        "an unresolved request's answer (a rotated token) was lost; only a new connection "
+        "helps (R15)"
+    ),
 }
 
 
@@ -112,6 +142,16 @@ _ACTIONS: dict[Action, tuple[str, str]] = {
     Action.REMIND_RECONFIRM: (
         "{reminder_offsets} before the consent expires (R9)",
         "ask the user to reconfirm; feed `reminder_sent` (and `consent_reconfirmed`, `extend`)",
+    ),
+    Action.RESOLVE_REQUEST: (
+        "{request_timeout} after a request was sent without an answer, or at once after "
+        "`outcome_unknown` (R15)",
+        "look in the journal: feed the stored answer; else retry once, then `request_failed` "
+        "or `token_lost`",
+    ),
+    Action.REAUTHENTICATE: (
+        "when an extension answered `authentication_needed` (R9)",
+        "nothing for a worker: the user follows the link; the callback and exchange follow",
     ),
     Action.EXPIRE: (
         "when the next time row fires: code or consent expiry, refresh token lapse",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from lifecycle import Guard, Kind, Rule
+from lifecycle import DEFAULT_POLICY, Guard, Kind, Policy, Rule
 
 from ._edges import INITIAL, OMITTED_NOTE, STATES, Edge, edges
 
@@ -33,7 +33,9 @@ def _mermaid_text(text: str) -> str:
     return "".join(_MERMAID_ESCAPES.get(char, char) for char in text)
 
 
-def state_mermaid(table: Iterable[Rule], guards: Mapping[str, Guard]) -> str:
+def state_mermaid(
+    table: Iterable[Rule], guards: Mapping[str, Guard], policy: Policy = DEFAULT_POLICY
+) -> str:
     """The state diagram as Mermaid ``stateDiagram-v2`` source (ends with a newline).
 
     Internal transitions become state descriptions (``active : ...``), which Mermaid
@@ -42,7 +44,7 @@ def state_mermaid(table: Iterable[Rule], guards: Mapping[str, Guard]) -> str:
     Raises:
         KeyError: a row names a guard that ``guards`` does not have.
     """
-    drawn = edges(table, guards)
+    drawn = edges(table, guards, policy)
     lines = [f"%% {HEADER}", f"%% {OMITTED_NOTE}", f"%% {KEY}", "stateDiagram-v2"]
     # Declaring the states first fixes their order in the layout input. Mermaid titles a
     # box with its first description: naming each state as its own description keeps the
@@ -97,7 +99,9 @@ def _dot_edge(edge: Edge) -> str:
     )
 
 
-def state_dot(table: Iterable[Rule], guards: Mapping[str, Guard]) -> str:
+def state_dot(
+    table: Iterable[Rule], guards: Mapping[str, Guard], policy: Policy = DEFAULT_POLICY
+) -> str:
     """The state diagram as Graphviz DOT source (ends with a newline).
 
     Internal transitions are listed inside each state's box (an HTML-like label).
@@ -105,7 +109,7 @@ def state_dot(table: Iterable[Rule], guards: Mapping[str, Guard]) -> str:
     Raises:
         KeyError: a row names a guard that ``guards`` does not have.
     """
-    drawn = edges(table, guards)
+    drawn = edges(table, guards, policy)
     lines = [
         f"// {HEADER}",
         f"// {OMITTED_NOTE}",

@@ -15,7 +15,7 @@ from typing import get_args, get_type_hints
 import attrs
 
 import lifecycle
-from lifecycle import Guard, Kind, Policy, Rule, Secret
+from lifecycle import DEFAULT_POLICY, Guard, Kind, Policy, Rule, Secret
 
 from ._gantt import TYPICAL_EXPIRES_IN, human
 from ._markdown import markdown_table
@@ -76,8 +76,13 @@ def error_table() -> str:
     return markdown_table(("exception", "also a", "raised when"), rows)
 
 
-def transition_table(table: Iterable[Rule], guards: Mapping[str, Guard]) -> str:
-    """The transition table itself, one line per row, in declaration order."""
+def transition_table(
+    table: Iterable[Rule], guards: Mapping[str, Guard], policy: Policy = DEFAULT_POLICY
+) -> str:
+    """The transition table itself, one line per row, in declaration order.
+
+    Numbers in guard labels come from ``policy``.
+    """
     rows = []
     for row in table:
         rows.append(
@@ -86,13 +91,14 @@ def transition_table(table: Iterable[Rule], guards: Mapping[str, Guard]) -> str:
                 f"`{row.input}`",
                 str(row.kind),
                 f"`{row.dest.value}`" + (f" ({row.reason.value})" if row.reason else ""),
-                ", ".join(guards[name].label for name in row.guards)
+                ", ".join(guards[name].label_for(policy) for name in row.guards)
                 or (f"after `{row.clock}`" if row.kind is Kind.TIME else ""),
                 ", ".join(f"`{effect.value}`" for effect in row.effects),
+                ", ".join(f"`{effect.value}`" for effect in row.answers),
                 row.rule,
             )
         )
-    header = ("from", "input", "kind", "to", "guards", "effects", "rule")
+    header = ("from", "input", "kind", "to", "guards", "effects", "answers", "rule")
     return markdown_table(header, rows)
 
 

@@ -71,8 +71,9 @@ class BaseStore(Managed, ABC):
         clock: Callable[[], datetime] | None,
         auto_migrate: bool,
         name: str,
+        policy: core.Policy,
     ) -> None:
-        self._codec = Codec.for_store(keyring, plaintext, name)
+        self._codec = Codec.for_store(keyring, plaintext, name, policy)
         self._clock = clock or _utcnow
         self._auto_migrate = auto_migrate
         self._lock = threading.RLock()

@@ -125,6 +125,23 @@ def _context(connection_id: str, scope: str, field: str) -> bytes:
     return f"truelayer-lifecycle\x00{connection_id}\x00{scope}\x00{field}".encode()
 
 
+def _secret_paths(data: dict[str, Any], scope: str) -> tuple[str, ...]:
+    # Where secrets are: an input's are top-level fields; a record's are in its parts
+    # since schema_version 3 (``part.field``), top-level fields in the flat forms 1, 2.
+    if scope == "record" and data.get("schema_version") not in (1, 2):
+        return tuple(f"{part}.{name}" for part, name in core.SECRET_PATHS)
+    return core.SECRET_FIELDS
+
+
+def _parent(data: dict[str, Any], path: str) -> tuple[dict[str, Any] | None, str]:
+    # The object that holds a dotted path's last name (``None`` when a part is absent).
+    *parts, name = path.split(".")
+    holder: Any = data
+    for part in parts:
+        holder = holder.get(part) if isinstance(holder, dict) else None
+    return (holder if isinstance(holder, dict) else None), name
+
+
 def _load(connection_id: str, raw: object, what: str, seq: int | None = None) -> Any:
     # Every store hands JSON columns over as text (PostgreSQL casts jsonb to text).
     if isinstance(raw, bytes | bytearray | memoryview):
@@ -142,11 +159,19 @@ def _load(connection_id: str, raw: object, what: str, seq: int | None = None) ->
 class Codec:
     """Encodes and decodes rows; seals secrets with ``keyring`` (``None``: in clear)."""
 
-    def __init__(self, keyring: Keyring | None) -> None:
+    def __init__(self, keyring: Keyring | None, policy: core.Policy = core.DEFAULT_POLICY) -> None:
         self.keyring = keyring
+        # The service's policy: a record's next due time depends on its durations.
+        self.policy = policy
 
     @classmethod
-    def for_store(cls, keyring: Keyring | None, plaintext: bool, store: str) -> Codec:
+    def for_store(
+        cls,
+        keyring: Keyring | None,
+        plaintext: bool,
+        store: str,
+        policy: core.Policy = core.DEFAULT_POLICY,
+    ) -> Codec:
         """The codec of a durable store, refusing to run without keys unless told.
 
         Raises:
@@ -164,7 +189,7 @@ class Codec:
         if keyring is None and not _warned_plaintext:
             _warned_plaintext = True
             log.warning("%s stores tokens in CLEAR (plaintext=True): development only", store)
-        return cls(keyring)
+        return cls(keyring, policy)
 
     @property
     def key_id(self) -> str | None:
@@ -172,10 +197,11 @@ class Codec:
         return None if self.keyring is None else self.keyring.active
 
     def _seal(self, data: dict[str, Any], connection_id: str, scope: str) -> str:
-        for field in core.SECRET_FIELDS:
-            value = data.get(field)
-            if isinstance(value, str) and self.keyring is not None:
-                data[field] = self.keyring.seal(value, _context(connection_id, scope, field))
+        for path in _secret_paths(data, scope):
+            parent, name = _parent(data, path)
+            value = None if parent is None else parent.get(name)
+            if isinstance(value, str) and self.keyring is not None and parent is not None:
+                parent[name] = self.keyring.seal(value, _context(connection_id, scope, path))
         return json.dumps(data, separators=(",", ":"))
 
     def _unseal(
@@ -189,14 +215,16 @@ class Codec:
         what = "record" if seq is None else "input"
         if not isinstance(data, dict):
             raise CorruptRecordError(connection_id, f"the {what} is not a JSON object", seq)
-        opened = dict(data)
-        for field in core.SECRET_FIELDS:
-            value = opened.get(field)
-            if value is None:
+        opened = {name: dict(value) if isinstance(value, dict) else value
+                  for name, value in data.items()}  # fmt: skip
+        for path in _secret_paths(opened, scope):
+            parent, name = _parent(opened, path)
+            value = None if parent is None else parent.get(name)
+            if value is None or parent is None:
                 continue
             if not isinstance(value, str):
-                raise CorruptRecordError(connection_id, f"{field} is not a string", seq)
-            opened[field] = self._open(value, connection_id, scope, field, key_id, seq)
+                raise CorruptRecordError(connection_id, f"{path} is not a string", seq)
+            parent[name] = self._open(value, connection_id, scope, path, key_id, seq)
         return opened
 
     def _open(
@@ -230,7 +258,7 @@ class Codec:
     def encode_record(self, connection_id: str, record: core.Connection) -> RecordRow:
         """The row of a record: sealed JSON, status and the agenda's next due time."""
         text = self._seal(core.record_to_json(record), connection_id, "record")
-        due = core.next_due(record, record.last_input_at)
+        due = core.next_due(record, record.last_input_at, self.policy)
         return RecordRow(text, record.status.value, None if due is None else utc(due), self.key_id)
 
     def decode_record(

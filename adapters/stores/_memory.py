@@ -55,11 +55,16 @@ class MemoryStore(Managed):
 
     Args:
         clock: the time source for ``recorded_at`` and lease expiry (default: UTC now).
+        policy: the service's policy; a record's next due time depends on it.
     """
 
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] | None = None,
+        policy: core.Policy = core.DEFAULT_POLICY,
+    ) -> None:
         self._clock = clock or _utcnow
-        self._codec = Codec(None)
+        self._codec = Codec(None, policy)
         self._rows: dict[str, _Row] = {}
         self._lock = threading.RLock()
         self._closed = False

@@ -95,6 +95,8 @@ class PostgresStore(PostgresDatabase):
         schema: the PostgreSQL schema holding the tables (created if missing).
         clock: the time source for ``recorded_at`` and lease expiry (default: UTC now).
         auto_migrate: bring the schema up to date on ``open``.
+        policy: the service's policy; a record's next due time (what ``due`` and
+            ``lease_due`` index) depends on its durations.
         min_size: connections the pool keeps open.
         max_size: connections the pool may open.
         timeout: seconds to wait for the server or a free pooled connection.

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import lifecycle as core
+
 from ._base import BaseStore
 from ._codec import utc
 from ._crypto import Keyring
@@ -64,13 +66,14 @@ class PostgresDatabase(BaseStore):
         schema: str = "public",
         clock: Callable[[], datetime] | None = None,
         auto_migrate: bool = True,
+        policy: core.Policy = core.DEFAULT_POLICY,
         min_size: int = 1,
         max_size: int = 8,
         timeout: float = 10.0,
     ) -> None:
         if not _SCHEMA.fullmatch(schema):
             raise ValueError("schema must be a lower-case identifier: [a-z_][a-z0-9_]*")
-        super().__init__(keyring, plaintext, clock, auto_migrate, "PostgresStore")
+        super().__init__(keyring, plaintext, clock, auto_migrate, "PostgresStore", policy)
         self.schema = schema
         self._dsn = dsn
         self._sizes = (min_size, max_size)

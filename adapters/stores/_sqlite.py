@@ -63,6 +63,8 @@ class SqliteStore(SqliteDatabase):
         clock: the time source for ``recorded_at`` and lease expiry (default: UTC now).
         auto_migrate: bring the schema up to date on ``open``; if false, ``open`` fails
             unless ``lifecycle store migrate`` was run.
+        policy: the service's policy; a record's next due time (what ``due`` and
+            ``lease_due`` index) depends on its durations.
         timeout: seconds a writer waits for the write lock before giving up.
 
     Raises:

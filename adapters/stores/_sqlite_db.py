@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import lifecycle as core
+
 from ._base import BaseStore
 from ._codec import iso_utc, parse_utc
 from ._crypto import Keyring
@@ -58,9 +60,10 @@ class SqliteDatabase(BaseStore):
         plaintext: bool = False,
         clock: Callable[[], datetime] | None = None,
         auto_migrate: bool = True,
+        policy: core.Policy = core.DEFAULT_POLICY,
         timeout: float = 30.0,
     ) -> None:
-        super().__init__(keyring, plaintext, clock, auto_migrate, "SqliteStore")
+        super().__init__(keyring, plaintext, clock, auto_migrate, "SqliteStore", policy)
         self.path = os.fspath(path)
         self._timeout = timeout
         self._local = threading.local()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import lifecycle
+
 __all__ = ["Call"]
 
 
@@ -25,3 +27,17 @@ class Call(StrEnum):
         repeated when the first one provably did not reach TrueLayer's logic.
         """
         return self in (Call.EXCHANGE, Call.REFRESH, Call.EXTEND)
+
+    @property
+    def effect(self) -> lifecycle.Effect:
+        """The core's effect that this call performs."""
+        return _EFFECTS[self]
+
+
+_EFFECTS = {
+    Call.EXCHANGE: lifecycle.Effect.EXCHANGE_CODE,
+    Call.REFRESH: lifecycle.Effect.REFRESH_TOKEN,
+    Call.EXTEND: lifecycle.Effect.EXTEND_CONNECTION,
+    Call.DATA: lifecycle.Effect.FETCH_DATA,
+    Call.DELETE: lifecycle.Effect.DELETE_CONNECTION,
+}

@@ -77,18 +77,50 @@ class TrueLayerError(Exception):
         text = f"{call.value}: {where + ': ' if where else ''}{detail or self.hint}"
         super().__init__(text)
 
-    def core_event(self, at: datetime) -> lifecycle.Input | None:
-        """The core event this error implies, or ``None`` when the record must not change.
+    @property
+    def took_effect_maybe(self) -> bool:
+        """Whether TrueLayer may have processed the call although it failed (R15).
+
+        True for a single-use call (R3, R6, R9) that got no answer after it was sent,
+        or a 5xx that does not say it was not processed: its outcome is unknown.
+        """
+        return False
+
+    def core_event(
+        self,
+        at: datetime,
+        *,
+        request: int | None = None,
+        access_token: lifecycle.Secret | None = None,
+    ) -> lifecycle.Input:
+        """The core event this error means, by the core's own mapping (``FAILURES``).
+
+        Every failure is an event: a rejection (``code_rejected``, ``refresh_rejected``,
+        ``access_denied``), a data call that failed (``fetch_failed``), a request that
+        did not take effect (``request_failed``) or one whose outcome is unknown
+        (``outcome_unknown``).
+
+        Args:
+            at: when the failure was seen.
+            request: the number of the request the call performed.
+            access_token: for a data call, the token it used.
 
         Raises:
             lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
         """
-        if at.tzinfo is None or at.utcoffset() is None:
-            raise lifecycle.NaiveDatetimeError("at")
-        return self._implied(at)
+        return lifecycle.failure_event(
+            self.call.effect,
+            self.error or self.code,
+            at,
+            request=request,
+            took_effect_maybe=self.took_effect_maybe,
+            access_token=access_token,
+        )
 
-    def _implied(self, at: datetime) -> lifecycle.Input | None:
-        return None
+    @property
+    def code(self) -> str:
+        """A name for the failure when TrueLayer gave no error code: the class's."""
+        return _snake(type(self).__name__)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only fields: rebuild from them, so errors cross process boundaries.
@@ -109,6 +141,10 @@ class TrueLayerError(Exception):
         )
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Error")).lower()
+
+
 def _rebuild(cls: type[TrueLayerError], call: Call, fields: dict[str, Any]) -> TrueLayerError:
     return cls(call, **fields)
 
@@ -117,19 +153,6 @@ class InvalidGrant(TrueLayerError):
     """400 ``invalid_grant``: the code or refresh token is expired, used or revoked."""
 
     hint = "the code or refresh token is expired, used or revoked (R3, R6, R12)"
-
-    def _implied(self, at: datetime) -> lifecycle.Input | None:
-        """``CodeRejected`` on an exchange (R3), ``RefreshRejected`` on a refresh (R6).
-
-        An extend refused with ``invalid_grant`` implies nothing: the core keeps its
-        own clocks for the extend window (R9).
-        """
-        error = self.error or "invalid_grant"
-        if self.call is Call.EXCHANGE:
-            return lifecycle.CodeRejected(at, error=error)
-        if self.call is Call.REFRESH:
-            return lifecycle.RefreshRejected(at, error=error)
-        return None
 
 
 class InvalidClient(TrueLayerError):
@@ -165,12 +188,6 @@ class AccessDeniedError(TrueLayerError):
 
     hint = "the consent expired or was revoked (R8, R11)"
 
-    def _implied(self, at: datetime) -> lifecycle.Input | None:
-        """``AccessDenied`` for a bearer call (data or delete, R11); else ``None``."""
-        if self.call in (Call.DATA, Call.DELETE):
-            return lifecycle.AccessDenied(at)
-        return None
-
 
 class ScaExceeded(TrueLayerError):
     """403 ``sca_exceeded`` (R11): this endpoint needs the user present; no lifecycle change."""
@@ -203,6 +220,13 @@ class ProviderError(TrueLayerError):
     hint = "TrueLayer or the bank failed; retry with backoff (R11)"
     default_retryable = True
 
+    @property
+    def took_effect_maybe(self) -> bool:
+        """A single-use call that may have reached TrueLayer's logic (R15)."""
+        # For a single-use call the classifier made it retryable exactly when
+        # TrueLayer provably did not process it (a 429 or 503, a failure to connect).
+        return self.call.single_use and not self.retryable
+
 
 class TemporarilyUnavailable(ProviderError):
     """5xx ``temporarily_unavailable`` (R11)."""
@@ -216,6 +240,13 @@ class TransportError(TrueLayerError, ConnectionError):
     hint = "no answer: the connection failed or timed out"
     default_retryable = True
 
+    @property
+    def took_effect_maybe(self) -> bool:
+        """A single-use call that may have reached TrueLayer's logic (R15)."""
+        # For a single-use call the classifier made it retryable exactly when
+        # TrueLayer provably did not process it (a 429 or 503, a failure to connect).
+        return self.call.single_use and not self.retryable
+
 
 class MalformedResponse(TrueLayerError, ValueError):
     """The answer is not one TrueLayer sends (not JSON, a field missing or wrong).
@@ -224,6 +255,11 @@ class MalformedResponse(TrueLayerError, ValueError):
     """
 
     hint = "the answer is not what TrueLayer sends; nothing was used from it"
+
+    @property
+    def took_effect_maybe(self) -> bool:
+        """An answer came, so TrueLayer processed a single-use call; its tokens are unusable."""
+        return self.call.single_use
 
 
 class UnexpectedResponse(TrueLayerError):

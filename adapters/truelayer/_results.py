@@ -53,8 +53,12 @@ class TokenGrant:
     scope: tuple[str, ...] | None = None
     call: Call = field(default=Call.EXCHANGE, validator=_grant_call, kw_only=True)
 
-    def to_event(self, at: datetime) -> TokenEvent:
+    def to_event(self, at: datetime, *, request: int | None = None) -> TokenEvent:
         """``CodeExchanged`` (R4), ``TokenRefreshed`` (R6) or ``ExtensionGranted`` (R9).
+
+        Args:
+            at: when the answer arrived.
+            request: the number of the core's request that the call performed (R15).
 
         Raises:
             lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
@@ -62,6 +66,7 @@ class TokenGrant:
         if self.call is Call.EXCHANGE:
             return lifecycle.CodeExchanged(
                 at,
+                request=request,
                 expires_in=self.expires_in,
                 refresh_token=self.refresh_token,
                 access_token=self.access_token,
@@ -69,6 +74,7 @@ class TokenGrant:
         if self.call is Call.REFRESH:
             return lifecycle.TokenRefreshed(
                 at,
+                request=request,
                 expires_in=self.expires_in,
                 refresh_token=self.refresh_token,
                 access_token=self.access_token,
@@ -76,6 +82,7 @@ class TokenGrant:
         assert self.refresh_token is not None  # the validator guarantees it for EXTEND
         return lifecycle.ExtensionGranted(
             at,
+            request=request,
             expires_in=self.expires_in,
             refresh_token=self.refresh_token,
             access_token=self.access_token,
@@ -97,13 +104,13 @@ class Extended:
 
     grant: TokenGrant
 
-    def to_event(self, at: datetime) -> lifecycle.ExtensionGranted:
+    def to_event(self, at: datetime, *, request: int | None = None) -> lifecycle.ExtensionGranted:
         """``ExtensionGranted`` (R9).
 
         Raises:
             lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
         """
-        event = self.grant.to_event(at)
+        event = self.grant.to_event(at, request=request)
         assert isinstance(event, lifecycle.ExtensionGranted)  # parser builds EXTEND grants
         return event
 
@@ -126,25 +133,36 @@ class AuthenticationNeeded:
         """
         return reauthentication_link(self.user_input_link)
 
-    def to_event(self, at: datetime) -> lifecycle.ExtensionNeedsAuthentication:
+    def to_event(
+        self, at: datetime, *, request: int | None = None
+    ) -> lifecycle.ExtensionNeedsAuthentication:
         """``ExtensionNeedsAuthentication`` (R9).
 
         Raises:
             lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
         """
-        return lifecycle.ExtensionNeedsAuthentication(at, user_input_link=self.user_input_link)
+        return lifecycle.ExtensionNeedsAuthentication(
+            at, request=request, user_input_link=self.user_input_link
+        )
 
 
 @frozen
 class ReconfirmationNeeded:
     """Extend answered ``reconfirmation_of_consent_needed`` (R9: not supported yet).
 
-    The core has no event for it: nothing changed at TrueLayer, so nothing changes here.
+    Nothing changed at TrueLayer: the extension did not take effect, and its request
+    is freed (R15); the reconfirmation is not spent.
     """
 
-    def to_event(self, at: datetime) -> lifecycle.Input | None:
-        """``None``: the record must not change."""
-        return None
+    def to_event(self, at: datetime, *, request: int | None = None) -> lifecycle.RequestFailed:
+        """``RequestFailed`` with ``reconfirmation_of_consent_needed`` (R9, R15).
+
+        Raises:
+            lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
+        """
+        return lifecycle.RequestFailed(
+            at, request=request, error="reconfirmation_of_consent_needed"
+        )
 
 
 ExtendResult = Extended | AuthenticationNeeded | ReconfirmationNeeded
@@ -179,10 +197,10 @@ class Consent:
 class Deleted:
     """``/api/delete`` succeeded: the connection is revoked (R12)."""
 
-    def to_event(self, at: datetime) -> lifecycle.Revoked:
+    def to_event(self, at: datetime, *, request: int | None = None) -> lifecycle.Revoked:
         """``Revoked`` (R12).
 
         Raises:
             lifecycle.NaiveDatetimeError: ``at`` has no UTC offset.
         """
-        return lifecycle.Revoked(at)
+        return lifecycle.Revoked(at, request=request)
