@@ -140,15 +140,24 @@ def _status_refusal(
     # flight and a callback with no link say so first; when a time row moved the
     # record out of a status that had a row, that time row is the better reason.
     rows = rules_for(input.TYPE)
-    if any(row.answers for row in rows) and settled.request is None:
+    answers = {effect for row in rows for effect in row.answers}
+    if answers and settled.request is None:
         return _refuse(record, Reason.NO_REQUEST_IN_FLIGHT, f"{input.TYPE}: nothing asked for")
+    if answers and settled.request is not None and settled.request.effect not in answers:
+        return _refuse(
+            record, Reason.NOT_THE_REQUEST_IN_FLIGHT, f"{input.TYPE}: answers another request"
+        )
     if any("link_outstanding" in row.guards for row in rows) and settled.link is None:
         return _refuse(record, Reason.NO_LINK_OUTSTANDING, f"{input.TYPE}: no link outstanding")
     for row in TIME_RULES:
+        if (row.source, input.TYPE) not in RULES:
+            continue
         if (row.dest, row.reason) != (settled.status, settled.inactive_reason):
             continue
-        moment = CLOCKS[row.clock](settled, policy) if row.clock else None
-        if moment is not None and input.at >= moment and (row.source, input.TYPE) in RULES:
+        # The clock as it stood when the row fired: now, or at an earlier input.
+        before = record if record.status is row.source else settled
+        moment = CLOCKS[row.clock](before, policy) if row.clock else None
+        if moment is not None and input.at >= moment:
             return _refuse(record, Reason(row.input), f"{input.TYPE}: {row.input}")
     if settled.inactive_reason is InactiveReason.REVOKED:
         return _refuse(record, Reason.REVOKED, f"{input.TYPE}: the connection was revoked")

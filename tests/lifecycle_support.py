@@ -67,9 +67,14 @@ def inactive(reason: core.InactiveReason, region: str = "uk") -> core.Connection
     if reason is core.InactiveReason.REFRESH_TOKEN_LAPSED:
         return must(record, core.Tick(T0 + 31 * D))
     if reason is core.InactiveReason.REFRESH_REJECTED:
+        record = must(record, core.Refresh(T0 + H))
         return must(record, core.RefreshRejected(T0 + H, error="invalid_grant"))
     if reason is core.InactiveReason.ACCESS_DENIED:
         return must(record, core.AccessDenied(T0 + H))
+    if reason is core.InactiveReason.TOKEN_LOST:
+        record = must(record, core.Refresh(T0 + H))
+        return must(record, core.TokenLost(T0 + H + 5 * M, error="invalid_grant"))
+    record = must(record, core.Revoke(T0 + H))
     return must(record, core.Revoked(T0 + H))
 
 
@@ -96,8 +101,12 @@ def sample_input(kind: str, at: datetime) -> core.Input:
         ),
         "fetch_data": core.FetchData(at),
         "access_denied": core.AccessDenied(at),
+        "fetch_failed": core.FetchFailed(at, error="sca_exceeded"),
         "revoke": core.Revoke(at),
         "revoked": core.Revoked(at),
+        "request_failed": core.RequestFailed(at, error="provider_error"),
+        "outcome_unknown": core.OutcomeUnknown(at, error="timeout"),
+        "token_lost": core.TokenLost(at, error="invalid_grant"),
         "consent_expiry_reported": core.ConsentExpiryReported(
             at, consent_expires_at=at + timedelta(days=80)
         ),

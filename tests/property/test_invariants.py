@@ -61,6 +61,10 @@ _FIELD_SPECS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "consent_expiry_reported": {
         "consent_expires_at": st.integers(0, 400).map(lambda d: T0 + timedelta(days=d))
     },
+    "fetch_failed": {"error": st.sampled_from(["invalid_token", "sca_exceeded"])},
+    "request_failed": {"error": text},
+    "outcome_unknown": {"error": st.just("timeout")},
+    "token_lost": {"error": text},
 }
 FIELDS = {kind: st.fixed_dictionaries(spec) for kind, spec in _FIELD_SPECS.items()}
 
@@ -69,16 +73,46 @@ def draw_gap(data: st.DataObject) -> timedelta:
     return data.draw(GAPS[data.draw(st.integers(0, len(GAPS) - 1))], label="gap")
 
 
+def _link_state(record: core.Connection) -> core.Secret | None:
+    return None if record.link is None else record.link.state
+
+
 def draw_input(data: st.DataObject, kind: str, at: datetime, record: core.Connection) -> core.Input:
     fields = dict(data.draw(FIELDS[kind], label=kind)) if kind in FIELDS else {}
     # The callback usually carries the state of the link (R14), sometimes not.
     if "state" in fields and kind != "link_issued" and data.draw(st.booleans()):
-        fields["state"] = record.state
+        fields["state"] = _link_state(record)
+    if kind == "fetch_failed" and data.draw(st.booleans()):
+        fields["access_token"] = record.grant.access_token
+    if kind in ANSWERS:
+        # Answers name the request in flight, none (the one in flight), or another.
+        number = None if record.request is None else record.request.number
+        fields["request"] = data.draw(st.sampled_from([None, number, record.requests_sent + 1]))
     return core.INPUT_TYPES[kind](at, **fields)
 
 
+# R15: the inputs that answer requests, and what each may answer.
+ANSWERS: dict[str, set[core.Effect]] = {}
+for _row in core.TABLE:
+    if _row.answers:
+        ANSWERS.setdefault(_row.input, set()).update(_row.answers)
+REQUEST_EFFECTS = {
+    core.Effect.EXCHANGE_CODE,
+    core.Effect.REFRESH_TOKEN,
+    core.Effect.EXTEND_CONNECTION,
+    core.Effect.DELETE_CONNECTION,
+}
+
+
 # Inputs that keep a connection going are drawn more often than those that end it.
-ONGOING = ("refresh", "token_refreshed", "fetch_data", "consent_reconfirmed", "extend")
+ONGOING = (
+    "refresh",
+    "token_refreshed",
+    "fetch_data",
+    "consent_reconfirmed",
+    "extend",
+    "extension_granted",
+)
 
 
 def _fitting(status: Status) -> list[str]:
@@ -108,6 +142,25 @@ def check_step(
         assert decision.reason is Reason.CLOCK_WENT_BACKWARDS
         return
 
+    # R15: an answer is accepted only for the request in flight; a command hands out a
+    # request only into a free slot; request numbers only grow.
+    settled = core.settle(before, at, policy)
+    if decision.accepted and input.TYPE in ANSWERS:
+        asked = settled.request
+        assert asked is not None and asked.effect in ANSWERS[input.TYPE]
+        assert getattr(input, "request", None) in (None, asked.number)
+    handed_out = after.request is not None and (
+        settled.request is None or after.request.number != settled.request.number
+    )
+    if decision.accepted and handed_out:
+        assert after.request is not None
+        assert settled.request is None and input.KIND is core.Kind.COMMAND
+        assert after.request.effect in REQUEST_EFFECTS
+        assert after.request.number == settled.requests_sent + 1
+    assert after.requests_sent >= before.requests_sent
+    if after.request is not None:
+        assert after.request.number == after.requests_sent
+
     status, inactive_reason = core.status_at(after, at, policy)
     assert status in set(Status)
     assert (status is Status.INACTIVE) == (inactive_reason is not None)
@@ -133,7 +186,6 @@ def check_step(
             assert now >= was, name
 
     # The transitions machine, built from the same table, agrees on every move.
-    settled = core.settle(before, at, policy)
     if settled.status is not before.status:
         fired = [row for row in core.TIME_RULES if row.source is before.status]
         assert any(oracle_next(before.status, row.input) is settled.status for row in fired)
@@ -259,7 +311,7 @@ def test_histories_at_the_ends_of_the_range_never_fail_on_arithmetic(
         kind = data.draw(FITTING[status] if data.draw(st.booleans()) else ANY_INPUT)
         fields = dict(data.draw(EDGE_FIELDS[kind])) if kind in EDGE_FIELDS else {}
         if "state" in fields and kind != "link_issued":
-            fields["state"] = record.state
+            fields["state"] = _link_state(record)
         input = core.INPUT_TYPES[kind](at, **fields)
         decision = core.apply(record, input, policy)
         check_step(record, input, decision, policy)

@@ -29,11 +29,11 @@ def test_the_access_token_is_due_for_refresh_a_leeway_before_it_expires() -> Non
 
 def test_a_fresh_refresh_token_is_due_to_be_kept_alive_before_day_thirty() -> None:
     margin = core.DEFAULT_POLICY.keep_alive_margin
-    assert _agenda(active())[Action.KEEP_REFRESH_TOKEN_ALIVE] == T0 + 3 * S + 30 * D - margin
+    assert _agenda(active())[Action.KEEP_REFRESH_TOKEN_ALIVE] == T0 + 2 * S + 30 * D - margin
 
 
 def test_an_unused_refresh_token_puts_expiry_at_day_thirty() -> None:
-    assert _agenda(active())[Action.EXPIRE] == T0 + 3 * S + 30 * D
+    assert _agenda(active())[Action.EXPIRE] == T0 + 2 * S + 30 * D
 
 
 def _used(record: core.Connection) -> core.Connection:
@@ -62,7 +62,8 @@ def test_an_extension_starts_the_reminders_again() -> None:
         record,
         core.ExtensionGranted(T0 + 77 * D + 2 * S, expires_in=3600, refresh_token=core.Secret("n")),
     )
-    assert _agenda(record)[Action.REMIND_RECONFIRM] == T0 + 77 * D + 2 * S + 76 * D
+    # R9: the new consent counts from when the extension was sent.
+    assert _agenda(record)[Action.REMIND_RECONFIRM] == T0 + 77 * D + S + 76 * D
 
 
 def test_a_sixty_minute_connection_gets_no_reminders() -> None:

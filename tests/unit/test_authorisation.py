@@ -59,11 +59,12 @@ def test_a_callback_without_state_is_refused_when_a_link_was_issued() -> None:
 
 def test_the_state_is_single_use() -> None:
     record = authorized()
-    assert record.state is None  # R14: consumed by the callback
+    assert record.link is None  # R14: spent by the callback
 
 
 def test_a_denied_authorisation_stays_authorization_required_and_records_the_error() -> None:
-    record = must(started(), core.UserDenied(T0 + S, error="access_denied"))
+    record = must(started(), core.LinkIssued(T0, state=secret("s")))
+    record = must(record, core.UserDenied(T0 + S, error="access_denied", state=secret("s")))
     assert record.status is Status.AUTHORIZATION_REQUIRED
     assert record.last_error == "access_denied"
 
@@ -106,8 +107,8 @@ def test_the_exchange_activates_and_keeps_the_refresh_token() -> None:
         record, core.CodeExchanged(T0 + 3 * S, expires_in=3600, refresh_token=secret("rt"))
     )
     assert record.status is Status.ACTIVE
-    assert record.refresh_token == secret("rt")
-    assert record.code is None and record.code_verifier is None  # spent secrets are dropped
+    assert record.grant.refresh_token == secret("rt")
+    assert record.code is None and record.link is None  # spent secrets are dropped
 
 
 def test_an_exchange_without_a_refresh_token_means_offline_access_was_not_granted() -> None:
@@ -120,7 +121,7 @@ def test_an_exchange_without_a_refresh_token_means_offline_access_was_not_grante
 
 def test_a_code_exchanged_event_outside_authorized_is_refused() -> None:
     decision = core.apply(started(), core.CodeExchanged(T0 + S, expires_in=3600))
-    assert (decision.accepted, decision.reason) == (False, Reason.NOT_ALLOWED_IN_STATUS)
+    assert (decision.accepted, decision.reason) == (False, Reason.NO_REQUEST_IN_FLIGHT)
 
 
 def test_a_second_connection_started_on_a_record_is_refused() -> None:

@@ -77,9 +77,11 @@ def test_extension_restarts_the_consent_clock_and_keeps_the_evidence() -> None:
         record,
         core.ExtensionGranted(T0 + 80 * D + 2 * S, expires_in=3600, refresh_token=secret("rt-9")),
     )
-    assert core.deadlines(record, T0 + 81 * D).consent_expires_at == T0 + 170 * D + 2 * S
-    assert record.reconfirmation is not None
-    assert record.reconfirmation.evidence == "banner, 'keep sharing'"
+    # R9, R15: the new consent counts from when the extension was sent.
+    assert core.deadlines(record, T0 + 81 * D).consent_expires_at == T0 + 170 * D + S
+    reconfirmation = record.consent.reconfirmation
+    assert reconfirmation is not None and reconfirmation.spent
+    assert reconfirmation.evidence == "banner, 'keep sharing'"
 
 
 def test_a_reconfirmation_older_than_the_last_extension_does_not_count() -> None:
@@ -112,25 +114,35 @@ def test_an_extension_granted_after_expiry_makes_the_connection_active_again() -
     assert core.status_at(record, T0 + 100 * D + 3 * S) == (Status.ACTIVE, None)
 
 
-def test_an_extension_that_needs_authentication_reactivates_with_a_restarted_clock() -> None:
+def test_an_extension_that_needs_authentication_keeps_the_connection_until_reauthentication() -> (
+    None
+):
     record = must(_reconfirmed(_kept_alive()), core.Extend(T0 + 80 * D + S))
     record = must(
         record,
         core.ExtensionNeedsAuthentication(T0 + 80 * D + 2 * S, user_input_link="https://x.test/a"),
     )
-    assert record.status is Status.AUTHORIZATION_REQUIRED
+    # R9: nothing was revoked: still active, data still readable, revoke still possible.
+    assert record.status is Status.ACTIVE and record.reauthenticating
+    assert core.apply(record, core.FetchData(T0 + 80 * D + 3 * S)).accepted
+    assert core.apply(record, core.Revoke(T0 + 80 * D + 3 * S)).accepted
+    pending = core.agenda(record, T0 + 80 * D + 3 * S)
+    assert core.AgendaItem(T0 + 80 * D + 2 * S, core.Action.REAUTHENTICATE) in pending
     back = T0 + 81 * D
     record = must(record, core.UserAuthorised(back, code=secret("code-r")))
+    assert record.status is Status.ACTIVE
     record = must(record, core.ExchangeCode(back + S))
     record = must(
         record, core.CodeExchanged(back + 2 * S, expires_in=3600, refresh_token=secret("r"))
     )
-    assert core.deadlines(record, back + 2 * S).consent_expires_at == back + 2 * S + 90 * D
+    # R9: the re-authentication's exchange restarts the consent clock (from its request).
+    assert core.deadlines(record, back + 2 * S).consent_expires_at == back + S + 90 * D
+    assert not record.reauthenticating
 
 
 def test_a_first_exchange_keeps_the_consent_clock_from_the_start() -> None:
     record = active(at=T0)
-    assert record.consent_started_at == T0
+    assert record.consent.started_at == T0
 
 
 def test_a_revoked_connection_cannot_be_extended() -> None:
@@ -171,7 +183,7 @@ def test_an_extension_forgets_what_me_said_of_the_old_consent() -> None:
         record,
         core.ExtensionGranted(T0 + 80 * D + 2 * S, expires_in=3600, refresh_token=secret("n")),
     )
-    assert core.deadlines(record, T0 + 81 * D).consent_expires_at == T0 + 170 * D + 2 * S
+    assert core.deadlines(record, T0 + 81 * D).consent_expires_at == T0 + 170 * D + S
 
 
 def test_a_policy_with_another_region_table_is_another_policy() -> None:

@@ -26,9 +26,9 @@ def test_revoke_asks_the_shell_to_delete_the_connection() -> None:
 
 
 def test_revoked_drops_the_tokens() -> None:
-    record = must(active(), core.Revoked(T0 + M))
+    record = must(must(active(), core.Revoke(T0 + M)), core.Revoked(T0 + M))
     assert record.inactive_reason is InactiveReason.REVOKED
-    assert record.access_token is None and record.refresh_token is None
+    assert record.grant.access_token is None and record.grant.refresh_token is None
 
 
 @pytest.mark.parametrize("kind", sorted(set(core.INPUT_TYPES) - {"tick", "revoked"}))

@@ -77,14 +77,18 @@ def test_an_input_time_out_of_range_in_json_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("consent_started_at", "9999-01-01T00:00:00+00:00"),
-        ("access_expires_at", "9100-01-02T00:00:00+00:00"),
+        ("consent.started_at", "9999-01-01T00:00:00+00:00"),
+        ("grant.access_expires_at", "9100-01-02T00:00:00+00:00"),
         ("last_input_at", "1969-12-31T23:59:59+00:00"),
     ],
 )
 def test_a_record_holding_a_time_out_of_range_is_a_clear_error(name: str, value: str) -> None:
     data = core.record_to_json(active())
-    data[name] = value
+    *parts, field = name.split(".")
+    holder = data
+    for part in parts:
+        holder = holder[part]
+    holder[field] = value
     with pytest.raises(core.TimeOutOfRangeError, match=f"record {name} must lie between"):
         core.record_from_json(data)
 
@@ -92,8 +96,8 @@ def test_a_record_holding_a_time_out_of_range_is_a_clear_error(name: str, value:
 def test_a_record_may_hold_an_access_expiry_up_to_a_century_past_the_range() -> None:
     # An input's time plus the longest ``expires_in``: a record time, not an input time.
     data = core.record_to_json(active())
-    data["access_expires_at"] = "9100-01-01T23:59:59+00:00"
-    assert core.record_from_json(data).access_expires_at == datetime(
+    data["grant"]["access_expires_at"] = "9100-01-01T23:59:59+00:00"
+    assert core.record_from_json(data).grant.access_expires_at == datetime(
         9100, 1, 1, 23, 59, 59, tzinfo=UTC
     )
 
@@ -113,7 +117,8 @@ def test_the_longest_token_just_before_the_end_of_the_range_has_a_deadline() -> 
         core.ConnectionStarted(late, region="uk", scopes=("info", "offline_access"))
     )
     for input in (
-        core.UserAuthorised(late, code=core.Secret("c")),
+        core.LinkIssued(late, state=core.Secret("s")),
+        core.UserAuthorised(late, code=core.Secret("c"), state=core.Secret("s")),
         core.ExchangeCode(late),
         core.CodeExchanged(late, expires_in=CENTURY_SECONDS, refresh_token=core.Secret("r")),
     ):
