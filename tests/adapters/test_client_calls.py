@@ -66,8 +66,8 @@ def test_code_exchange_gives_tokens_the_core_turns_active(client: Client, sandbo
     assert isinstance(event, lifecycle.CodeExchanged)
     record = must(decision.record, event).record
     assert record.status is lifecycle.Status.ACTIVE
-    assert record.access_token == grant.access_token
-    assert record.access_expires_at == now + timedelta(hours=1)
+    assert record.grant.access_token == grant.access_token
+    assert record.grant.access_expires_at == now + timedelta(hours=1)
     assert sandbox.calls_by_token(callback.code.reveal()) == 1
 
 
@@ -156,14 +156,14 @@ def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active
     decision = must(record, lifecycle.ExchangeCode(t0))
     grant = client.exchange_code(callback.code, code_verifier=link.code_verifier)
     record = must(decision.record, grant.to_event(t0)).record
-    assert record.refresh_token is not None
+    assert record.grant.refresh_token is not None
     sandbox.configure(extend_answer=ExtendAnswer.AUTHENTICATION_NEEDED)
     now = sandbox.clock.advance(timedelta(days=10))
     record = must(record, lifecycle.ConsentReconfirmed(now, evidence="settings")).record
     decision = must(record, lifecycle.Extend(now))
-    assert record.refresh_token is not None
+    assert record.grant.refresh_token is not None
 
-    result = client.extend(record.refresh_token, user=USER)
+    result = client.extend(record.grant.refresh_token, user=USER)
 
     assert isinstance(result, AuthenticationNeeded)
     assert result.user_input_link.startswith(f"{sandbox.base_url}/?")
@@ -173,7 +173,8 @@ def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active
         now, user_input_link=result.user_input_link
     )
     record = must(decision.record, event).record
-    assert record.status is lifecycle.Status.AUTHORIZATION_REQUIRED
+    # R9: nothing revoked: the connection stays active while the user re-authenticates.
+    assert record.status is lifecycle.Status.ACTIVE and record.reauthenticating
     # R9: the user authenticates and comes back with a code, exchanged as usual (R4);
     # R14: the attempt carries our own state and PKCE pair, checked by client and core.
     again = result.auth_link()
@@ -191,7 +192,7 @@ def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active
     assert lifecycle.deadlines(record, now).consent_expires_at == now + timedelta(days=90)
 
 
-def test_extend_reconfirmation_needed_implies_no_core_event(
+def test_extend_reconfirmation_needed_frees_the_request_without_extending(
     client: Client, sandbox: Sandbox
 ) -> None:
     grant = connect(client)
@@ -201,7 +202,10 @@ def test_extend_reconfirmation_needed_implies_no_core_event(
     result = client.extend(grant.refresh_token, user=USER)
 
     assert result == ReconfirmationNeeded()
-    assert result.to_event(sandbox.clock.now()) is None
+    now = sandbox.clock.now()
+    assert result.to_event(now, request=3) == lifecycle.RequestFailed(
+        now, request=3, error="reconfirmation_of_consent_needed"
+    )
 
 
 def test_me_reports_the_consent_and_its_expiry(client: Client, sandbox: Sandbox) -> None:
@@ -245,7 +249,8 @@ def test_an_unknown_account_is_not_found_and_cannot_reach_another_path(client: C
         client.balance(grant.access_token, "../../api/delete")
 
     assert caught.value.status == 404
-    assert caught.value.core_event(datetime(2026, 1, 1, tzinfo=UTC)) is None
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert caught.value.core_event(at) == lifecycle.FetchFailed(at, error="not_found")
     assert len(client.accounts(grant.access_token)) == 2  # still connected
 
 

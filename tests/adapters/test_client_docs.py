@@ -55,7 +55,7 @@ def test_the_how_to_runs_a_connection_from_link_to_deletion(
     later = sandbox.clock.advance(timedelta(hours=2))  # R5: the core refreshes first
     record, accounts = how_to.read_accounts(client, record, later)
     assert len(accounts) == 2
-    client.refresh(record.refresh_token)  # another worker supersedes the token (R5)
+    client.refresh(record.grant.refresh_token)  # another worker supersedes the token (R5)
     record, accounts = how_to.read_accounts(client, record, later)  # 401: refresh, retry
     assert len(accounts) == 2
 

@@ -74,7 +74,7 @@ class Row:
     error: str
     expected: type[TrueLayerError]
     retryable: bool
-    event: type[lifecycle.Input] | None = None
+    event: type[lifecycle.Input]
 
     def __str__(self) -> str:
         return f"{self.call}-{self.status}-{self.error}"
@@ -84,32 +84,50 @@ class Row:
 TABLE = (
     Row("exchange", 400, "invalid_grant", InvalidGrant, False, lifecycle.CodeRejected),
     Row("exchange", 400, "invalid_authorization_code", InvalidGrant, False, lifecycle.CodeRejected),
-    Row("exchange", 400, "invalid_client", InvalidClient, False),
-    Row("exchange", 401, "unauthorized_client", UnauthorizedClient, False),
-    Row("exchange", 400, "validation_error", ValidationError, False),
-    Row("exchange", 429, "provider_too_many_requests", ProviderTooManyRequests, True),
-    Row("exchange", 503, "temporarily_unavailable", TemporarilyUnavailable, True),
-    Row("exchange", 500, "provider_error", ProviderError, False),  # may have used the code
+    Row("exchange", 400, "invalid_client", InvalidClient, False, lifecycle.RequestFailed),
+    Row("exchange", 401, "unauthorized_client", UnauthorizedClient, False, lifecycle.RequestFailed),
+    Row("exchange", 400, "validation_error", ValidationError, False, lifecycle.RequestFailed),
+    Row(
+        "exchange", 429, "provider_too_many_requests", ProviderTooManyRequests, True,
+        lifecycle.RequestFailed,
+    ),
+    Row(
+        "exchange", 503, "temporarily_unavailable", TemporarilyUnavailable, True,
+        lifecycle.RequestFailed,
+    ),
+    # A 500 may have used the code: its outcome is unknown (R15).
+    Row("exchange", 500, "provider_error", ProviderError, False, lifecycle.OutcomeUnknown),
     Row("refresh", 400, "invalid_grant", InvalidGrant, False, lifecycle.RefreshRejected),
-    Row("refresh", 400, "invalid_client", InvalidClient, False),
-    Row("refresh", 401, "unauthorized_client", UnauthorizedClient, False),
-    Row("refresh", 503, "provider_error", ProviderError, True),
-    Row("refresh", 502, "provider_error", ProviderError, False),  # may have rotated (R6)
-    Row("extend", 400, "invalid_grant", InvalidGrant, False),
-    Row("extend", 400, "validation_error", ValidationError, False),
-    Row("accounts", 401, "invalid_token", InvalidToken, False),
-    Row("accounts", 401, "unauthorized", InvalidToken, False),
+    Row("refresh", 400, "invalid_client", InvalidClient, False, lifecycle.RequestFailed),
+    Row("refresh", 401, "unauthorized_client", UnauthorizedClient, False, lifecycle.RequestFailed),
+    Row("refresh", 503, "provider_error", ProviderError, True, lifecycle.RequestFailed),
+    # A 502 may have rotated the refresh token (R6): unresolved until the journal knows.
+    Row("refresh", 502, "provider_error", ProviderError, False, lifecycle.OutcomeUnknown),
+    Row("extend", 400, "invalid_grant", InvalidGrant, False, lifecycle.RequestFailed),
+    Row("extend", 400, "validation_error", ValidationError, False, lifecycle.RequestFailed),
+    Row("accounts", 401, "invalid_token", InvalidToken, False, lifecycle.FetchFailed),
+    Row("accounts", 401, "unauthorized", InvalidToken, False, lifecycle.FetchFailed),
     Row("accounts", 403, "access_denied", AccessDeniedError, False, lifecycle.AccessDenied),
     Row("me", 403, "access_denied", AccessDeniedError, False, lifecycle.AccessDenied),
-    Row("delete", 403, "access_denied", AccessDeniedError, False, lifecycle.AccessDenied),
-    Row("transactions", 403, "sca_exceeded", ScaExceeded, False),
-    Row("balance", 403, "insufficient_permissions", InsufficientPermissions, False),
-    Row("accounts", 429, "provider_too_many_requests", ProviderTooManyRequests, True),
-    Row("accounts", 500, "provider_error", ProviderError, True),
-    Row("balance", 503, "temporarily_unavailable", TemporarilyUnavailable, True),
-    Row("me", 504, "gateway_timeout", ProviderError, True),
-    Row("accounts", 418, "teapot", UnexpectedResponse, False),
-)
+    # A deletion refused: it did not take effect; the data calls say what became of it.
+    Row("delete", 403, "access_denied", AccessDeniedError, False, lifecycle.RequestFailed),
+    Row("transactions", 403, "sca_exceeded", ScaExceeded, False, lifecycle.FetchFailed),
+    Row(
+        "balance", 403, "insufficient_permissions", InsufficientPermissions, False,
+        lifecycle.FetchFailed,
+    ),
+    Row(
+        "accounts", 429, "provider_too_many_requests", ProviderTooManyRequests, True,
+        lifecycle.FetchFailed,
+    ),
+    Row("accounts", 500, "provider_error", ProviderError, True, lifecycle.FetchFailed),
+    Row(
+        "balance", 503, "temporarily_unavailable", TemporarilyUnavailable, True,
+        lifecycle.FetchFailed,
+    ),
+    Row("me", 504, "gateway_timeout", ProviderError, True, lifecycle.FetchFailed),
+    Row("accounts", 418, "teapot", UnexpectedResponse, False, lifecycle.FetchFailed),
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -132,12 +150,11 @@ def test_each_error_has_its_class_retry_decision_and_core_event(
     assert (error.status, error.error, error.retryable) == (row.status, row.error, row.retryable)
     # Retryable errors are repeated up to the policy's 3 attempts; the others never.
     assert sandbox.calls(path) - before == (3 if row.retryable else 1)
-    event = error.core_event(NOW)
-    if row.event is None:
-        assert event is None
-    else:
-        assert type(event) is row.event
-        assert event is not None and event.at == NOW
+    # R15: every failure is an event, by the core's own mapping.
+    event = error.core_event(NOW, request=7)
+    assert type(event) is row.event and event.at == NOW
+    if row.call not in ("accounts", "balance", "transactions", "me"):
+        assert getattr(event, "request", None) == 7
     assert row.error in str(error) and str(row.status) in str(error)
     assert "injected by the sandbox" not in str(error) + repr(error)  # the description
     assert error.description == "injected by the sandbox"
@@ -183,7 +200,7 @@ def test_a_wrong_client_secret_is_invalid_client_after_one_call(
 
     assert sandbox.calls("/connect/token") == 1
     assert "wrong-secret" not in str(caught.value) + repr(caught.value)
-    assert caught.value.core_event(NOW) is None
+    assert caught.value.core_event(NOW) == lifecycle.RequestFailed(NOW, error="invalid_client")
 
 
 def test_a_client_not_allowed_the_grant_is_unauthorized_client(
@@ -207,4 +224,7 @@ def test_a_scope_not_granted_is_insufficient_permissions_not_a_lifecycle_change(
             client.balance(grant.access_token, CURRENT)
         assert len(client.accounts(grant.access_token)) == 2
 
-    assert caught.value.core_event(NOW) is None
+    # A data call that failed, with no change of status (R11).
+    assert caught.value.core_event(NOW) == lifecycle.FetchFailed(
+        NOW, error="insufficient_permissions"
+    )

@@ -85,9 +85,9 @@ def run_flow(client: Client, sandbox: Sandbox) -> Seen:
 
     # R11: data while the access token lives.
     assert must(record, lifecycle.FetchData(t0)).effects == (Effect.FETCH_DATA,)
-    assert record.access_token is not None
-    first_token = record.access_token
-    assert len(client.accounts(record.access_token, psu_ip="203.0.113.7")) == 2
+    assert record.grant.access_token is not None
+    first_token = record.grant.access_token
+    assert len(client.accounts(record.grant.access_token, psu_ip="203.0.113.7")) == 2
 
     # R5: past the hour, the core says refresh first; the old token is refused (401).
     t1 = sandbox.clock.advance(timedelta(hours=1, seconds=1))
@@ -95,35 +95,38 @@ def run_flow(client: Client, sandbox: Sandbox) -> Seen:
     assert decision.effects == (Effect.REFRESH_TOKEN, Effect.FETCH_DATA)
     with pytest.raises(InvalidToken) as expired:
         client.accounts(first_token)
-    assert expired.value.core_event(t1) is None  # the core already decided: refresh
-    assert decision.record.refresh_token is not None
-    refreshed = client.refresh(decision.record.refresh_token)
+    # The core already decided to refresh: the 401 on the replaced token is no news.
+    assert expired.value.core_event(t1, access_token=first_token) == lifecycle.FetchFailed(
+        t1, error="invalid_token", access_token=first_token
+    )
+    assert decision.record.grant.refresh_token is not None
+    refreshed = client.refresh(decision.record.grant.refresh_token)
     record = must(decision.record, refreshed.to_event(t1)).record
     seen.keep(expired.value, refreshed, record)
-    assert record.access_token is not None
+    assert record.grant.access_token is not None
     assert must(record, lifecycle.FetchData(t1)).effects == (Effect.FETCH_DATA,)
-    assert len(client.transactions(record.access_token, "acc-current-0001")) == 5
+    assert len(client.transactions(record.grant.access_token, "acc-current-0001")) == 5
 
     # R9: the user reconfirms consent; the core allows extend; TrueLayer extends.
     t2 = sandbox.clock.advance(timedelta(days=60))
     record = must(record, lifecycle.ConsentReconfirmed(t2, evidence="settings: Reconfirm")).record
     decision = must(record, lifecycle.Extend(t2))
     assert decision.effects == (Effect.EXTEND_CONNECTION,)
-    assert record.refresh_token is not None
-    extended = client.extend(record.refresh_token, user=USER)
+    assert record.grant.refresh_token is not None
+    extended = client.extend(record.grant.refresh_token, user=USER)
     assert isinstance(extended, Extended)
     event = extended.to_event(t2)
     record = must(decision.record, event).record
     seen.keep(extended.grant, record)
     assert lifecycle.deadlines(record, t2).consent_expires_at == t2 + timedelta(days=90)
-    assert record.access_token is not None
-    (consent_,) = client.me(record.access_token)  # R10: TrueLayer agrees with the core
+    assert record.grant.access_token is not None
+    (consent_,) = client.me(record.grant.access_token)  # R10: TrueLayer agrees with the core
     assert consent_.consent_expires_at == t2 + timedelta(days=90)
 
     # R12: delete; the core records the revocation; TrueLayer refuses the refresh token.
     decision = must(record, lifecycle.Revoke(t2))
     assert decision.effects == (Effect.DELETE_CONNECTION,)
-    deleted = client.delete(record.access_token)
+    deleted = client.delete(record.grant.access_token)
     record = must(decision.record, deleted.to_event(t2)).record
     assert lifecycle.status_at(record, t2) == (Status.INACTIVE, lifecycle.InactiveReason.REVOKED)
     assert extended.grant.refresh_token is not None

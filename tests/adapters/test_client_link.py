@@ -95,8 +95,9 @@ def test_link_issued_gives_the_core_the_state_and_verifier() -> None:
     decision = lifecycle.apply(record, link.link_issued(NOW))
 
     assert decision.accepted
-    assert decision.record.state == link.state
-    assert decision.record.code_verifier == link.code_verifier
+    assert decision.record.link is not None
+    assert decision.record.link.state == link.state
+    assert decision.record.link.code_verifier == link.code_verifier
 
 
 def test_a_link_shows_no_secret_in_its_repr() -> None:

@@ -66,9 +66,14 @@ def test_a_malformed_exchange_answer_feeds_nothing_to_the_core(
     error = caught.value
     assert not error.retryable
     assert sandbox.calls("/connect/token") == 1
-    assert error.core_event(now) is None  # nothing to feed: the record stays as it was
+    # Nothing from the answer is used; the code may have been spent, so the exchange's
+    # outcome is unknown (R15) and no token enters the record.
+    event = error.core_event(now)
+    assert isinstance(event, lifecycle.OutcomeUnknown)
+    record = must(record, event).record
     assert lifecycle.status_at(record, now) == (lifecycle.Status.AUTHORIZED, None)
-    assert record.access_token is None
+    assert record.grant.access_token is None
+    assert record.request is not None and record.request.outcome_unknown
     assert "a.b.c" not in str(error) + repr(error)
 
 

@@ -82,7 +82,8 @@ def test_a_data_call_that_times_out_is_a_transport_error_after_the_configured_at
     assert caught.value.retryable
     assert caught.value.status is None
     assert "ReadTimeout" in str(caught.value)
-    assert caught.value.core_event(NOW) is None
+    # A read is no request in flight: its failure only records the error (R11).
+    assert caught.value.core_event(NOW) == lifecycle.FetchFailed(NOW, error="transport")
 
 
 @pytest.mark.parametrize("kind", KINDS)
