@@ -106,6 +106,16 @@ converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(StrEnum, _structure_enum)
 
 
+def _structure_strings(value: object, _: type) -> tuple[str, ...]:
+    # JSON says a list of strings; an object or a string iterates too, but means nothing.
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise MalformedInputError("scopes must be a list of strings")
+    return tuple(value)
+
+
+converter.register_structure_hook_func(lambda cls: cls == tuple[str, ...], _structure_strings)
+
+
 def _format(error: BaseException, cls: type | None) -> str:
     # Our own hooks and validators already speak plainly (and never echo secrets).
     if isinstance(error, LifecycleError):

@@ -103,7 +103,11 @@ def test_every_row_but_idle_ticks_is_one_dot_edge_or_internal_transition() -> No
 def test_guard_labels_appear_on_their_rows_in_check_order() -> None:
     for row in TABLE:
         if row.guards:
-            expected = "[" + ", ".join(GUARDS[name].label for name in row.guards) + "]"
+            expected = (
+                "["
+                + ", ".join(GUARDS[name].label_for(lifecycle.DEFAULT_POLICY) for name in row.guards)
+                + "]"
+            )
             assert expected in diagrams.label_lines(row, GUARDS)
     relabelled = dict(GUARDS, code_unused=Guard("the code is fresh", GUARDS["code_unused"].check))
     text = diagrams.state_mermaid(TABLE, relabelled)

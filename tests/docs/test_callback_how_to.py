@@ -67,7 +67,8 @@ def test_the_link_carries_the_recorded_state_and_a_pkce_challenge(how_to: Module
     link = how_to.begin(connections, "c1", "client-1", "https://app.example/cb", T0)
     query = parse_qs(urlsplit(link).query)
     record = connections.load("c1")
-    assert record.state is not None and query["state"] == [record.state.reveal()]
+    assert record.link is not None and record.link.state is not None
+    assert query["state"] == [record.link.state.reveal()]
     assert query["code_challenge_method"] == ["S256"]
     assert "offline_access" in query["scope"][0].split()
 
@@ -80,8 +81,9 @@ def test_a_callback_exchanges_the_code_once_and_a_reload_exchanges_nothing(
     state = _begin(how_to, connections)
     query = {"code": "code-1", "state": state}
     assert how_to.handle_callback(connections, "c1", query, clock, endpoint) == (200, "Connected.")
-    verifier = connections.load("c1").code_verifier
-    assert [code for code, _ in endpoint.calls] == ["code-1"] and verifier is None
+    record = connections.load("c1")
+    assert [code for code, _ in endpoint.calls] == ["code-1"]
+    assert record.code is None and record.link is None  # spent secrets are dropped
     assert endpoint.calls[0][1] is not None  # the PKCE verifier went with the code
     assert _status(connections, clock) is core.Status.ACTIVE
     again = how_to.handle_callback(connections, "c1", query, clock, endpoint)
@@ -138,4 +140,5 @@ def test_a_crash_after_the_stored_exchange_never_exchanges_again(how_to: ModuleT
         connections, "c1", {"code": "c", "state": state}, clock, endpoint
     )
     assert status == 200 and endpoint.calls == []
-    assert connections.load("c1").code_used
+    request = connections.load("c1").request  # the exchange is still in flight (R15)
+    assert request is not None and request.effect is core.Effect.EXCHANGE_CODE

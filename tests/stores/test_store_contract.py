@@ -36,7 +36,7 @@ def test_a_record_read_back_equals_the_record_written(store: Store) -> None:
 
     assert stored.record == flow.record()
     assert stored.record.status is core.Status.ACTIVE
-    assert stored.record.access_token == core.Secret(flow.secrets["access"])
+    assert stored.record.grant.access_token == core.Secret(flow.secrets["access"])
     assert stored.version == 1 + len(flow.inputs)
 
 

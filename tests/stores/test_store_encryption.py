@@ -110,8 +110,8 @@ def test_old_rows_stay_readable_after_a_key_rotation(
     assert store.get("old").record == old.record()
     assert store.get("new").record == new.record()
     assert store.history("old")[2].input == old.inputs[1]
-    assert durable.raw().record("new")["access_token"].startswith("enc:v1:k2:")
-    assert durable.raw().record("old")["access_token"].startswith("enc:v1:k1:")
+    assert durable.raw().record("new")["grant"]["access_token"].startswith("enc:v1:k2:")
+    assert durable.raw().record("old")["grant"]["access_token"].startswith("enc:v1:k1:")
 
 
 def test_reencrypt_moves_every_row_to_the_active_key(
@@ -140,15 +140,19 @@ def test_a_tampered_ciphertext_raises_decryption_error_naming_the_connection(
     run_flow(store, "conn-1", flow)
     raw = durable.raw()
     record = raw.record("conn-1")
-    record["refresh_token"] = flip(record["refresh_token"])
+    record["grant"]["refresh_token"] = flip(record["grant"]["refresh_token"])
     raw.set_record("conn-1", json.dumps(record))
 
     with pytest.raises(DecryptionError) as raised:
         store.get("conn-1")
 
     error = raised.value
-    assert (error.connection_id, error.field, error.key_id) == ("conn-1", "refresh_token", "k1")
-    assert "conn-1" in str(error) and "refresh_token" in str(error)
+    assert (error.connection_id, error.field, error.key_id) == (
+        "conn-1",
+        "grant.refresh_token",
+        "k1",
+    )
+    assert "conn-1" in str(error) and "grant.refresh_token" in str(error)
     assert flow.secrets["refresh"] not in f"{error} {error!r}"
 
 
@@ -158,12 +162,12 @@ def test_a_ciphertext_moved_to_another_connection_does_not_decrypt(durable: Back
     run_flow(store, "mallory", Flow())
     raw = durable.raw()
     mallory = raw.record("mallory")
-    mallory["access_token"] = raw.record("alice")["access_token"]
+    mallory["grant"]["access_token"] = raw.record("alice")["grant"]["access_token"]
     raw.set_record("mallory", json.dumps(mallory))
 
     with pytest.raises(DecryptionError, match=r"mallory.*access_token.*another row"):
         store.get("mallory")
-    assert store.get("alice").record.access_token is not None
+    assert store.get("alice").record.grant.access_token is not None
 
 
 def test_a_history_ciphertext_moved_to_another_row_does_not_decrypt(durable: Backend) -> None:
@@ -200,7 +204,7 @@ def test_reencrypt_moves_the_readable_rows_and_names_the_unreadable(
     run_flow(store, "bad", Flow())
     raw = durable.raw()
     record = raw.record("bad")
-    record["access_token"] = flip(record["access_token"])
+    record["grant"]["access_token"] = flip(record["grant"]["access_token"])
     raw.set_record("bad", json.dumps(record))
 
     with pytest.raises(ReencryptError) as raised:
