@@ -37,7 +37,8 @@ def test_a_decision_leaves_the_original_record_as_it_was() -> None:
 def test_a_decision_is_a_frozen_value_not_a_tuple() -> None:
     decision = core.apply(active(), core.Tick(T0 + H))
     assert attrs.has(type(decision))
-    assert decision != (decision.record, True, None, (), "")
+    as_tuple: object = (decision.record, True, None, (), "")
+    assert decision != as_tuple
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         decision.accepted = False  # type: ignore[misc]
 

@@ -350,12 +350,14 @@ def test_the_machine_built_from_the_table_knows_every_row_and_reaches_every_stat
 
 
 def test_a_table_with_an_unreachable_status_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from transitions import Machine
+
     from lifecycle import _machine
 
     only_start = [
         {"trigger": "connection_started", "source": "new", "dest": "authorization_required"}
     ]
-    machine = _machine.Machine(
+    machine = Machine(
         states=[_machine.NEW, *(status.value for status in Status)],
         transitions=only_start,
         initial=_machine.NEW,
