@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from test_client_support import (
@@ -104,7 +105,7 @@ def test_refresh_gives_a_new_access_token_and_the_old_one_stops_working(
     assert event.access_token == second.access_token
     with pytest.raises(InvalidToken):  # R5: only the last access token is valid
         client.accounts(first.access_token)
-    assert len(client.accounts(second.access_token)) == 2
+    assert len(client.accounts(second.access_token)) == 3
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -143,7 +144,7 @@ def test_extend_no_action_needed_gives_new_tokens_and_extension_granted(
         refresh_token=result.grant.refresh_token,
         access_token=result.grant.access_token,
     )
-    assert len(client.accounts(result.grant.access_token)) == 2
+    assert len(client.accounts(result.grant.access_token)) == 3
 
 
 def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active(
@@ -230,9 +231,9 @@ def test_accounts_balance_and_transactions_read_the_mock_bank(client: Client) ->
         psu_ip="2001:db8::1",
     )
 
-    assert [a["account_id"] for a in accounts] == [CURRENT, "acc-savings-0002"]
-    assert balance[0]["current"] == 1180.25
-    assert [t["transaction_id"] for t in transactions][:2] == [
+    assert [a.account_id for a in accounts] == [CURRENT, "acc-savings-0002", "acc-business-0003"]
+    assert balance.current == Decimal("1180.25")
+    assert [t.transaction_id for t in transactions][:2] == [
         f"{CURRENT}-tx-001",
         f"{CURRENT}-tx-002",
     ]
@@ -246,7 +247,7 @@ def test_an_unknown_account_is_not_found_and_cannot_reach_another_path(client: C
 
     assert caught.value.status == 404
     assert caught.value.core_event(datetime(2026, 1, 1, tzinfo=UTC)) is None
-    assert len(client.accounts(grant.access_token)) == 2  # still connected
+    assert len(client.accounts(grant.access_token)) == 3  # still connected
 
 
 def test_delete_revokes_then_refresh_is_invalid_grant_and_data_is_access_denied(

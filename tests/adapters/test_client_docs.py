@@ -51,13 +51,13 @@ def test_the_how_to_runs_a_connection_from_link_to_deletion(
     assert record.status is lifecycle.Status.ACTIVE
 
     record, accounts = how_to.read_accounts(client, record, now)
-    assert len(accounts) == 2
+    assert len(accounts) == 3
     later = sandbox.clock.advance(timedelta(hours=2))  # R5: the core refreshes first
     record, accounts = how_to.read_accounts(client, record, later)
-    assert len(accounts) == 2
+    assert len(accounts) == 3
     client.refresh(record.refresh_token)  # another worker supersedes the token (R5)
     record, accounts = how_to.read_accounts(client, record, later)  # 401: refresh, retry
-    assert len(accounts) == 2
+    assert len(accounts) == 3
 
     record = how_to.extend(client, record, USER, later)
     assert lifecycle.deadlines(record, later).consent_expires_at == later + timedelta(days=90)

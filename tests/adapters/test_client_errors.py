@@ -205,6 +205,6 @@ def test_a_scope_not_granted_is_insufficient_permissions_not_a_lifecycle_change(
         grant = connect(client, scopes=("info", "accounts"))
         with pytest.raises(InsufficientPermissions) as caught:
             client.balance(grant.access_token, CURRENT)
-        assert len(client.accounts(grant.access_token)) == 2
+        assert len(client.accounts(grant.access_token)) == 3
 
     assert caught.value.core_event(NOW) is None
