@@ -162,7 +162,7 @@ def test_the_client_reads_every_sandbox_answer_whole_and_round_trips_it(
     assert model is not None
     raw = _get(http, sandbox, _concrete(endpoint.path), token).json()["results"]
 
-    parsed = [structure(item, model) for item in raw]
+    parsed: list[Any] = [structure(item, model) for item in raw]
 
     for item, made in zip(raw, parsed, strict=True):
         assert made.extra == {}, "a documented field fell into extra"
