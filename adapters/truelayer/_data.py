@@ -164,11 +164,11 @@ class DataQuery(Generic[T]):
     query: Mapping[str, str] = field(factory=dict)
 
 
-def _iso(name: str, moment: datetime | None) -> dict[str, str]:
+def _iso(name: str, argument: str, moment: datetime | None) -> dict[str, str]:
     if moment is None:
         return {}
     if not isinstance(moment, datetime) or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be a timezone-aware datetime")
+        raise ValueError(f"{argument} ('{name}') must be a timezone-aware datetime")
     return {name: moment.isoformat()}
 
 
@@ -183,7 +183,7 @@ def _query(
     if ident is not None:
         key = "card_id" if "{card_id}" in path else "account_id"
         path = path.replace(f"{{{key}}}", segment(ident, key))
-    window = {**_iso("from", since), **_iso("to", until)}
+    window = {**_iso("from", "since", since), **_iso("to", "until", until)}
     if since is not None and until is not None and since > until:
         raise ValueError("since must not be after until (TrueLayer: invalid_date_range)")
     return DataQuery(endpoint, path, _parser(endpoint), window)
