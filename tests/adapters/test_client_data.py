@@ -282,7 +282,7 @@ def test_a_naive_or_reversed_range_is_refused_before_sending(
     token = connect(client, scopes=ALL).access_token
     path = f"/data/v1/accounts/{CURRENT}/transactions"
 
-    with pytest.raises(ValueError, match="since|until"):
+    with pytest.raises(ValueError, match=r"since|until"):
         client.transactions(token, CURRENT, since=since, until=until)
 
     assert sandbox.calls(path) == 0
