@@ -30,6 +30,7 @@ from adapters.truelayer import (
     Deleted,
     Endpoints,
     Extended,
+    ExtendUser,
     InvalidGrant,
     InvalidToken,
     NotFound,
@@ -145,6 +146,34 @@ def test_extend_no_action_needed_gives_new_tokens_and_extension_granted(
         access_token=result.grant.access_token,
     )
     assert len(client.accounts(result.grant.access_token)) == 3
+
+
+def test_extend_takes_a_user_with_a_phone_number_instead_of_an_email(client: Client) -> None:
+    grant = connect(client)
+    assert grant.refresh_token is not None
+    user = ExtendUser("user-1", "Ada Lovelace", phone="+447700900123")
+
+    result = client.extend(grant.refresh_token, user=user)
+
+    assert isinstance(result, Extended)
+    assert "+447700900123" not in repr(user)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ExtendUser("user-1", "Ada Lovelace"),
+        lambda: ExtendUser("user-1", " ", "ada@example.com"),
+        lambda: ExtendUser("", "Ada Lovelace", "ada@example.com"),
+        lambda: ExtendUser("user-1", "Ada Lovelace", email="", phone=" "),
+    ],
+    ids=["no-contact", "no-name", "no-id", "blank-contacts"],
+)
+def test_an_extend_user_needs_a_name_and_an_email_or_a_phone(
+    make: Callable[[], ExtendUser],
+) -> None:
+    with pytest.raises(ValueError, match="ExtendUser"):
+        make()
 
 
 def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active(

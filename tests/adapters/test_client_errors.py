@@ -14,11 +14,16 @@ import lifecycle
 from adapters.sandbox import Fault, Sandbox, SandboxConfig
 from adapters.truelayer import (
     AccessDeniedError,
+    AccountNotFound,
     Call,
+    CardNotFound,
+    DeprecatedProvider,
     InsufficientPermissions,
     InvalidClient,
+    InvalidDateRange,
     InvalidGrant,
     InvalidToken,
+    NotFound,
     ProviderError,
     ProviderTooManyRequests,
     ScaExceeded,
@@ -31,6 +36,7 @@ from adapters.truelayer import (
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CURRENT = "acc-current-0001"
+CARD = "card-credit-0001"
 Invoke = Callable[[Client], object]
 
 
@@ -62,6 +68,10 @@ _CALLS: dict[str, tuple[str, Invoke]] = {
     "transactions": (
         f"/data/v1/accounts/{CURRENT}/transactions",
         _with_grant(lambda c, a, r: c.transactions(a, CURRENT)),
+    ),
+    "card_balance": (
+        f"/data/v1/cards/{CARD}/balance",
+        _with_grant(lambda c, a, r: c.card_balance(a, CARD)),
     ),
     "delete": ("/api/delete", _with_grant(lambda c, a, r: c.delete(a))),
 }
@@ -109,6 +119,11 @@ TABLE = (
     Row("balance", 503, "temporarily_unavailable", TemporarilyUnavailable, True),
     Row("me", 504, "gateway_timeout", ProviderError, True),
     Row("accounts", 418, "teapot", UnexpectedResponse, False),
+    Row("transactions", 400, "invalid_date_range", InvalidDateRange, False),
+    Row("accounts", 400, "deprecated_provider", DeprecatedProvider, False),
+    Row("balance", 404, "account_not_found", AccountNotFound, False),
+    Row("card_balance", 404, "card_not_found", CardNotFound, False),
+    Row("card_balance", 404, "not_found", NotFound, False),
 )
 
 
