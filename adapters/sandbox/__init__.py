@@ -1,4 +1,4 @@
-"""A local TrueLayer-compatible sandbox: auth dialog, token endpoint and Data API.
+"""A local TrueLayer-compatible sandbox: auth dialog, token endpoint and Data API v1.
 
 An independent model of TrueLayer's side of the connection lifecycle (DOMAIN.md R1-R14),
 served over real HTTP on 127.0.0.1 so that the project's client can be tested offline.

@@ -12,11 +12,14 @@ import logging
 import re
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from adapters.sandbox import _admin, _auth, _data, _extend, _token
+from adapters.sandbox._api import ENDPOINTS
 from adapters.sandbox._faults import fault_answer
+from adapters.sandbox._gate import results
 from adapters.sandbox._http import Request, Response, error_json
 from adapters.sandbox._state import SandboxState
 
@@ -35,8 +38,7 @@ _ROUTES: dict[str, dict[str, Handler]] = {
     "/redirect": {"GET": _auth.default_redirect, "POST": _auth.default_redirect},
     "/connect/token": {"POST": _token.token},
     "/data/v1/connections/extend": {"POST": _extend.extend},
-    "/data/v1/me": {"GET": _data.me},
-    "/data/v1/accounts": {"GET": _data.accounts},
+    **{e.path: {"GET": e.handle} for e in ENDPOINTS if "{" not in e.path},
     "/api/delete": {"DELETE": _data.delete_connection},
     "/_admin/clock": {"GET": _admin.clock, "POST": _admin.clock},
     "/_admin/calls": {"GET": _admin.calls},
@@ -44,12 +46,11 @@ _ROUTES: dict[str, dict[str, Handler]] = {
     "/_admin/config": {"GET": _admin.config, "POST": _admin.config},
 }
 
-_PATTERNS: tuple[tuple[re.Pattern[str], dict[str, Handler]], ...] = (
-    (re.compile(r"/data/v1/accounts/(?P<account_id>[^/]+)/balance"), {"GET": _data.balance}),
-    (
-        re.compile(r"/data/v1/accounts/(?P<account_id>[^/]+)/transactions"),
-        {"GET": _data.transactions},
-    ),
+_Route = tuple[re.Pattern[str], dict[str, Handler]]
+_DATA: list[_Route] = [(e.pattern, {"GET": e.handle}) for e in ENDPOINTS if "{" in e.path]
+_PATTERNS: tuple[_Route, ...] = (
+    *_DATA,
+    (re.compile(r"/data/v1/results/(?P<task_id>[^/]+)"), {"GET": results}),
 )
 
 
@@ -117,7 +118,9 @@ def make_app(state: SandboxState) -> WSGIApplication:
             )
             _log.error("sandbox: unexpected %s at %s", type(exc).__name__, where)
             answer = error_json(500, "internal_error", "the sandbox failed unexpectedly")
-        start_response(answer.status_line(), answer.header_list())
+        # Every answer is named, as TrueLayer's are, so a report can point at one call.
+        headers = [*answer.header_list(), ("X-TL-Correlation-Id", str(uuid.uuid4()))]
+        start_response(answer.status_line(), headers)
         return [answer.body]
 
     return app

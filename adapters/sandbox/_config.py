@@ -70,6 +70,8 @@ class SandboxConfig:
         offline_lifetime: connection lifetime with ``offline_access`` (R7, UK: 90 days).
         online_lifetime: connection lifetime without ``offline_access`` (R7: 60 minutes).
         extend_window: extend stays possible this long after the lifetime ended (R9).
+        async_delay: real seconds an ``async=true`` Data API call stays queued before
+            its task completes and its webhook is sent.
 
     Raises:
         ValueError: a field is out of range (e.g. a naive ``start``, a zero duration).
@@ -92,6 +94,7 @@ class SandboxConfig:
     offline_lifetime: timedelta = timedelta(days=90)
     online_lifetime: timedelta = timedelta(minutes=60)
     extend_window: timedelta = timedelta(days=90)
+    async_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.client_id or not self.client_secret:
@@ -102,6 +105,8 @@ class SandboxConfig:
             raise ValueError("SandboxConfig.redirect_uris must be a tuple of URIs, not a str")
         if self.refresh_grace < timedelta(0):
             raise ValueError("SandboxConfig.refresh_grace must not be negative")
+        if not 0 <= self.async_delay <= 60:
+            raise ValueError("SandboxConfig.async_delay must be between 0 and 60 seconds")
         for name in (
             "code_ttl",
             "access_token_ttl",

@@ -31,10 +31,20 @@ def _problem(body: dict[str, Any]) -> str | None:
     if body.get("user_has_reconfirmed_consent") is not True:
         return "user_has_reconfirmed_consent must be true: extend needs the user's consent"
     user = body.get("user")
-    if not isinstance(user, dict) or not all(
-        isinstance(user.get(k), str) and user[k] for k in ("id", "name", "email")
-    ):
-        return "user must be an object with id, name and email"
+    if not isinstance(user, dict):
+        return "user must be an object with id, name, and an email or a phone"
+
+    def given(key: str) -> bool:
+        return isinstance(user.get(key), str) and bool(user[key].strip())
+
+    if not given("id") or not given("name"):
+        return "user needs an id and the user's full name"
+    # R9: the full name and *either* an email or a phone number.
+    if not given("email") and not given("phone"):
+        return "user needs an email or a phone number"
+    for key in ("email", "phone"):
+        if key in user and user[key] is not None and not isinstance(user[key], str):
+            return f"user {key} must be a string"
     return None
 
 

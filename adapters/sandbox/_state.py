@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from adapters.sandbox._clock import SandboxClock
 from adapters.sandbox._config import ExtendAnswer, RefreshMode, SandboxConfig
 from adapters.sandbox._faults import FaultQueue
+from adapters.sandbox._tasks import TaskBook
 
 __all__ = [
     "Attempt",
@@ -156,6 +157,7 @@ class SandboxState:
         self.calls_by_path: Counter[str] = Counter()
         self.calls_by_fingerprint: Counter[str] = Counter()
         self.faults = FaultQueue()
+        self.tasks = TaskBook()  # async=true Data API calls
         self._signing_key = secrets.token_bytes(32)
 
     # -- clients and redirect URIs -------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -10,6 +9,7 @@ import httpx
 
 import lifecycle
 
+from ._async_data import AsyncDataCalls
 from ._base import ClientBase, tls_context
 from ._protocol import Answer, Operation
 from ._results import Consent, Deleted, ExtendResult, ExtendUser, TokenGrant
@@ -20,7 +20,7 @@ __all__ = ["AsyncTrueLayerClient"]
 T = TypeVar("T")
 
 
-class AsyncTrueLayerClient(ClientBase[httpx.AsyncClient]):
+class AsyncTrueLayerClient(ClientBase[httpx.AsyncClient], AsyncDataCalls):
     """The asyncio client: one coroutine per TrueLayer call, each returning a checked result.
 
     Results and errors say which core event they mean (``to_event``, ``core_event``):
@@ -80,43 +80,6 @@ class AsyncTrueLayerClient(ClientBase[httpx.AsyncClient]):
             TrueLayerError: e.g. ``InvalidToken``, ``AccessDeniedError``.
         """
         return await self._send(self._requests.me(access_token, psu_ip))
-
-    async def accounts(
-        self, access_token: lifecycle.Secret, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]:
-        """R11: the accounts; ``psu_ip`` when the user is present.
-
-        Raises:
-            TrueLayerError: e.g. ``InvalidToken``, ``AccessDeniedError``, ``ScaExceeded``.
-        """
-        return await self._send(self._requests.accounts(access_token, psu_ip))
-
-    async def balance(
-        self, access_token: lifecycle.Secret, account_id: str, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]:
-        """R11: one account's balance.
-
-        Raises:
-            TrueLayerError: e.g. ``NotFound`` for an unknown account.
-        """
-        return await self._send(self._requests.balance(access_token, account_id, psu_ip))
-
-    async def transactions(
-        self,
-        access_token: lifecycle.Secret,
-        account_id: str,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        psu_ip: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """R11: one account's transactions, optionally ``from`` ``since`` ``to`` ``until``.
-
-        Raises:
-            TrueLayerError: e.g. ``ScaExceeded`` (no lifecycle change).
-        """
-        operation = self._requests.transactions(access_token, account_id, psu_ip, since, until)
-        return await self._send(operation)
 
     async def delete(self, access_token: lifecycle.Secret) -> Deleted:
         """R12: revoke the connection; ``to_event`` gives ``Revoked``.

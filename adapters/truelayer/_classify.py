@@ -7,8 +7,12 @@ import httpx
 from ._call import Call
 from ._errors import (
     AccessDeniedError,
+    AccountNotFound,
+    CardNotFound,
+    DeprecatedProvider,
     InsufficientPermissions,
     InvalidClient,
+    InvalidDateRange,
     InvalidGrant,
     InvalidToken,
     NotFound,
@@ -38,6 +42,10 @@ _BY_CODE: dict[str, type[TrueLayerError]] = {
     "access_denied": AccessDeniedError,
     "sca_exceeded": ScaExceeded,
     "insufficient_permissions": InsufficientPermissions,
+    "invalid_date_range": InvalidDateRange,
+    "deprecated_provider": DeprecatedProvider,
+    "account_not_found": AccountNotFound,
+    "card_not_found": CardNotFound,
     "provider_too_many_requests": ProviderTooManyRequests,
     "provider_error": ProviderError,
     "temporarily_unavailable": TemporarilyUnavailable,

@@ -19,8 +19,12 @@ from ._call import Call
 
 __all__ = [
     "AccessDeniedError",
+    "AccountNotFound",
+    "CardNotFound",
+    "DeprecatedProvider",
     "InsufficientPermissions",
     "InvalidClient",
+    "InvalidDateRange",
     "InvalidGrant",
     "InvalidToken",
     "MalformedResponse",
@@ -28,6 +32,7 @@ __all__ = [
     "ProviderError",
     "ProviderTooManyRequests",
     "ScaExceeded",
+    "TaskPending",
     "TemporarilyUnavailable",
     "TransportError",
     "TrueLayerError",
@@ -205,6 +210,36 @@ class NotFound(TrueLayerError):
     """404: no such resource, e.g. an unknown account id."""
 
     hint = "no such resource"
+
+
+class AccountNotFound(NotFound):
+    """404 ``account_not_found``: no account with this id on this connection."""
+
+    hint = "no account with this id: use an account_id from /accounts"
+
+
+class CardNotFound(NotFound):
+    """404 ``card_not_found``: no card with this id on this connection."""
+
+    hint = "no card with this id: use an account_id from /cards"
+
+
+class InvalidDateRange(TrueLayerError):
+    """400 ``invalid_date_range``: ``from``/``to`` refused (e.g. ``from`` after ``to``)."""
+
+    hint = "the from/to range was refused; the bank decides how far back it goes"
+
+
+class DeprecatedProvider(TrueLayerError):
+    """400 ``deprecated_provider``: the bank is no longer supported."""
+
+    hint = "the provider is deprecated and no longer supported"
+
+
+class TaskPending(TrueLayerError):
+    """A queued call (``async=true``) has not finished: wait for its webhook, then fetch."""
+
+    hint = "the queued call has not finished yet; fetch its results after the webhook"
 
 
 class ProviderTooManyRequests(TrueLayerError):

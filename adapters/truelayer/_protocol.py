@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from attrs import field, frozen
@@ -24,9 +24,11 @@ import lifecycle
 from . import _parse as parse
 from ._call import Call
 from ._classify import error_for_transport
+from ._data import AsyncTask, Data, DataQuery, queued, segment
 from ._endpoints import Endpoints
 from ._errors import MalformedResponse, TrueLayerError
 from ._link import check_redirect_uri
+from ._models import Account, Balance, Transaction
 from ._results import Consent, Deleted, ExtendResult, ExtendUser, TokenGrant
 
 __all__ = ["Answer", "Operation", "Requests", "log"]
@@ -181,7 +183,7 @@ class Requests:
             "refresh_token": refresh_token.reveal(),
             "redirect_uri": redirect_uri or self.redirect_uri,
             "user_has_reconfirmed_consent": True,
-            "user": {"id": user.id, "name": user.name, "email": user.email},
+            "user": user.to_json(),
         }
         return Operation(
             call=Call.EXTEND,
@@ -217,20 +219,52 @@ class Requests:
 
     def me(self, token: lifecycle.Secret, psu_ip: str | None) -> Operation[tuple[Consent, ...]]:
         """R10: the connection's consent as TrueLayer sees it."""
-        return self._data("/data/v1/me", token, psu_ip, parse.consents)
+        return self.query(Data.me(), token, psu_ip)
+
+    def query(
+        self, query: DataQuery[T], token: lifecycle.Secret, psu_ip: str | None
+    ) -> Operation[T]:
+        """R11: one Data API read, answered at once."""
+        return self._data(query.path, token, psu_ip, query.parse, query.query)
+
+    def queue(
+        self,
+        query: DataQuery[T],
+        token: lifecycle.Secret,
+        psu_ip: str | None,
+        webhook_uri: str | None = None,
+    ) -> Operation[AsyncTask[T]]:
+        """R11: the same read queued (``async=true``), with a webhook when it is done.
+
+        Raises:
+            ValueError: ``webhook_uri`` is not an absolute http(s) URI.
+        """
+        params = {**query.query, "async": "true"}
+        if webhook_uri is not None:
+            parts = urlsplit(webhook_uri)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+                raise ValueError("webhook_uri must be an absolute http(s) URI, no fragment")
+            params["webhook_uri"] = webhook_uri
+        return self._data(query.path, token, psu_ip, lambda answer: queued(query, answer), params)
+
+    def results(
+        self, task: AsyncTask[T], token: lifecycle.Secret, psu_ip: str | None = None
+    ) -> Operation[T]:
+        """R11: a queued read's outcome, from this client's own API URL."""
+        path = f"/data/v1/results/{segment(task.task_id, 'task_id')}"
+        return self._data(path, token, psu_ip, task.parse_results)
 
     def accounts(
         self, token: lifecycle.Secret, psu_ip: str | None
-    ) -> Operation[list[dict[str, Any]]]:
+    ) -> Operation[tuple[Account, ...]]:
         """R11: the accounts."""
-        return self._data("/data/v1/accounts", token, psu_ip, parse.results)
+        return self.query(Data.accounts(), token, psu_ip)
 
     def balance(
         self, token: lifecycle.Secret, account_id: str, psu_ip: str | None
-    ) -> Operation[list[dict[str, Any]]]:
+    ) -> Operation[Balance]:
         """R11: one account's balance."""
-        path = f"/data/v1/accounts/{_segment(account_id)}/balance"
-        return self._data(path, token, psu_ip, parse.results)
+        return self.query(Data.balance(account_id), token, psu_ip)
 
     def transactions(
         self,
@@ -239,15 +273,9 @@ class Requests:
         psu_ip: str | None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> Operation[list[dict[str, Any]]]:
+    ) -> Operation[tuple[Transaction, ...]]:
         """R11: one account's transactions, optionally between two times."""
-        query = {
-            name: moment.isoformat()
-            for name, moment in (("from", since), ("to", until))
-            if moment is not None
-        }
-        path = f"/data/v1/accounts/{_segment(account_id)}/transactions"
-        return self._data(path, token, psu_ip, parse.results, query)
+        return self.query(Data.transactions(account_id, since, until), token, psu_ip)
 
     def delete(self, token: lifecycle.Secret) -> Operation[Deleted]:
         """R12: revoke the connection the access token belongs to."""
@@ -260,10 +288,3 @@ class Requests:
             parse=parse.deleted,
             fingerprint=token.fingerprint,
         )
-
-
-def _segment(account_id: str) -> str:
-    # One path segment, whatever the id holds: '/' or '..' cannot reach another endpoint.
-    if not isinstance(account_id, str) or not account_id or account_id in (".", ".."):
-        raise ValueError("account_id must be a non-empty id")
-    return quote(account_id, safe="")

@@ -89,13 +89,37 @@ class TokenGrant:
         )
 
 
+def _reachable(instance: ExtendUser, attribute: object, value: str | None) -> None:
+    # R9: the user's full name and *either* an email or a phone number.
+    if not instance.id or not instance.name.strip():
+        raise ValueError("an ExtendUser needs an id and the user's full name")
+    if not (instance.email or "").strip() and not (instance.phone or "").strip():
+        raise ValueError("an ExtendUser needs an email or a phone number")
+
+
 @frozen
 class ExtendUser:
-    """The user whose consent was reconfirmed, as extend wants it (R9, *unconfirmed*)."""
+    """The user whose consent was reconfirmed, as extend wants it (R9).
+
+    The full name and *either* an email or a phone number (field names *unconfirmed*).
+
+    Raises:
+        ValueError: no id, no name, or neither an email nor a phone number.
+    """
 
     id: str
     name: str = field(repr=False)
-    email: str = field(repr=False)
+    email: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False, validator=_reachable)
+
+    def to_json(self) -> dict[str, str]:
+        """The ``user`` object of the extend body; absent contact fields are left out."""
+        body = {"id": self.id, "name": self.name}
+        if self.email:
+            body["email"] = self.email
+        if self.phone:
+            body["phone"] = self.phone
+        return body
 
 
 @frozen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -14,13 +13,14 @@ from ._base import ClientBase, tls_context
 from ._protocol import Answer, Operation
 from ._results import Consent, Deleted, ExtendResult, ExtendUser, TokenGrant
 from ._retry import retry_sync
+from ._sync_data import SyncDataCalls
 
 __all__ = ["TrueLayerClient"]
 
 T = TypeVar("T")
 
 
-class TrueLayerClient(ClientBase[httpx.Client]):
+class TrueLayerClient(ClientBase[httpx.Client], SyncDataCalls):
     """The blocking client: one method per TrueLayer call, each returning a checked result.
 
     Results and errors say which core event they mean (``to_event``, ``core_event``):
@@ -77,43 +77,6 @@ class TrueLayerClient(ClientBase[httpx.Client]):
             TrueLayerError: e.g. ``InvalidToken``, ``AccessDeniedError``.
         """
         return self._send(self._requests.me(access_token, psu_ip))
-
-    def accounts(
-        self, access_token: lifecycle.Secret, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]:
-        """R11: the accounts; ``psu_ip`` when the user is present.
-
-        Raises:
-            TrueLayerError: e.g. ``InvalidToken``, ``AccessDeniedError``, ``ScaExceeded``.
-        """
-        return self._send(self._requests.accounts(access_token, psu_ip))
-
-    def balance(
-        self, access_token: lifecycle.Secret, account_id: str, *, psu_ip: str | None = None
-    ) -> list[dict[str, Any]]:
-        """R11: one account's balance.
-
-        Raises:
-            TrueLayerError: e.g. ``NotFound`` for an unknown account.
-        """
-        return self._send(self._requests.balance(access_token, account_id, psu_ip))
-
-    def transactions(
-        self,
-        access_token: lifecycle.Secret,
-        account_id: str,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        psu_ip: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """R11: one account's transactions, optionally ``from`` ``since`` ``to`` ``until``.
-
-        Raises:
-            TrueLayerError: e.g. ``ScaExceeded`` (no lifecycle change).
-        """
-        operation = self._requests.transactions(access_token, account_id, psu_ip, since, until)
-        return self._send(operation)
 
     def delete(self, access_token: lifecycle.Secret) -> Deleted:
         """R12: revoke the connection; ``to_event`` gives ``Revoked``.

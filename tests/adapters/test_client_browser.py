@@ -46,4 +46,4 @@ def test_a_user_clicks_allow_in_chromium_and_the_client_exchanges_the_code(
         record = must(decision.record, grant.to_event(now)).record
         assert record.status is lifecycle.Status.ACTIVE
         assert record.grant.access_token is not None
-        assert len(client.accounts(record.grant.access_token)) == 2
+        assert len(client.accounts(record.grant.access_token)) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from test_client_support import (
@@ -29,6 +30,7 @@ from adapters.truelayer import (
     Deleted,
     Endpoints,
     Extended,
+    ExtendUser,
     InvalidGrant,
     InvalidToken,
     NotFound,
@@ -104,7 +106,7 @@ def test_refresh_gives_a_new_access_token_and_the_old_one_stops_working(
     assert event.access_token == second.access_token
     with pytest.raises(InvalidToken):  # R5: only the last access token is valid
         client.accounts(first.access_token)
-    assert len(client.accounts(second.access_token)) == 2
+    assert len(client.accounts(second.access_token)) == 3
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -143,7 +145,35 @@ def test_extend_no_action_needed_gives_new_tokens_and_extension_granted(
         refresh_token=result.grant.refresh_token,
         access_token=result.grant.access_token,
     )
-    assert len(client.accounts(result.grant.access_token)) == 2
+    assert len(client.accounts(result.grant.access_token)) == 3
+
+
+def test_extend_takes_a_user_with_a_phone_number_instead_of_an_email(client: Client) -> None:
+    grant = connect(client)
+    assert grant.refresh_token is not None
+    user = ExtendUser("user-1", "Ada Lovelace", phone="+447700900123")
+
+    result = client.extend(grant.refresh_token, user=user)
+
+    assert isinstance(result, Extended)
+    assert "+447700900123" not in repr(user)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ExtendUser("user-1", "Ada Lovelace"),
+        lambda: ExtendUser("user-1", " ", "ada@example.com"),
+        lambda: ExtendUser("", "Ada Lovelace", "ada@example.com"),
+        lambda: ExtendUser("user-1", "Ada Lovelace", email="", phone=" "),
+    ],
+    ids=["no-contact", "no-name", "no-id", "blank-contacts"],
+)
+def test_an_extend_user_needs_a_name_and_an_email_or_a_phone(
+    make: Callable[[], ExtendUser],
+) -> None:
+    with pytest.raises(ValueError, match="ExtendUser"):
+        make()
 
 
 def test_extend_authentication_needed_leads_through_a_new_attempt_back_to_active(
@@ -234,9 +264,9 @@ def test_accounts_balance_and_transactions_read_the_mock_bank(client: Client) ->
         psu_ip="2001:db8::1",
     )
 
-    assert [a["account_id"] for a in accounts] == [CURRENT, "acc-savings-0002"]
-    assert balance[0]["current"] == 1180.25
-    assert [t["transaction_id"] for t in transactions][:2] == [
+    assert [a.account_id for a in accounts] == [CURRENT, "acc-savings-0002", "acc-business-0003"]
+    assert balance.current == Decimal("1180.25")
+    assert [t.transaction_id for t in transactions][:2] == [
         f"{CURRENT}-tx-001",
         f"{CURRENT}-tx-002",
     ]
@@ -251,7 +281,7 @@ def test_an_unknown_account_is_not_found_and_cannot_reach_another_path(client: C
     assert caught.value.status == 404
     at = datetime(2026, 1, 1, tzinfo=UTC)
     assert caught.value.core_event(at) == lifecycle.FetchFailed(at, error="not_found")
-    assert len(client.accounts(grant.access_token)) == 2  # still connected
+    assert len(client.accounts(grant.access_token)) == 3  # still connected
 
 
 def test_delete_revokes_then_refresh_is_invalid_grant_and_data_is_access_denied(

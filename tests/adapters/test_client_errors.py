@@ -14,11 +14,16 @@ import lifecycle
 from adapters.sandbox import Fault, Sandbox, SandboxConfig
 from adapters.truelayer import (
     AccessDeniedError,
+    AccountNotFound,
     Call,
+    CardNotFound,
+    DeprecatedProvider,
     InsufficientPermissions,
     InvalidClient,
+    InvalidDateRange,
     InvalidGrant,
     InvalidToken,
+    NotFound,
     ProviderError,
     ProviderTooManyRequests,
     ScaExceeded,
@@ -31,6 +36,7 @@ from adapters.truelayer import (
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CURRENT = "acc-current-0001"
+CARD = "card-credit-0001"
 Invoke = Callable[[Client], object]
 
 
@@ -62,6 +68,10 @@ _CALLS: dict[str, tuple[str, Invoke]] = {
     "transactions": (
         f"/data/v1/accounts/{CURRENT}/transactions",
         _with_grant(lambda c, a, r: c.transactions(a, CURRENT)),
+    ),
+    "card_balance": (
+        f"/data/v1/cards/{CARD}/balance",
+        _with_grant(lambda c, a, r: c.card_balance(a, CARD)),
     ),
     "delete": ("/api/delete", _with_grant(lambda c, a, r: c.delete(a))),
 }
@@ -127,6 +137,11 @@ TABLE = (
     ),
     Row("me", 504, "gateway_timeout", ProviderError, True, lifecycle.FetchFailed),
     Row("accounts", 418, "teapot", UnexpectedResponse, False, lifecycle.FetchFailed),
+    Row("transactions", 400, "invalid_date_range", InvalidDateRange, False, lifecycle.FetchFailed),
+    Row("accounts", 400, "deprecated_provider", DeprecatedProvider, False, lifecycle.FetchFailed),
+    Row("balance", 404, "account_not_found", AccountNotFound, False, lifecycle.FetchFailed),
+    Row("card_balance", 404, "card_not_found", CardNotFound, False, lifecycle.FetchFailed),
+    Row("card_balance", 404, "not_found", NotFound, False, lifecycle.FetchFailed),
 )  # fmt: skip
 
 
@@ -153,7 +168,7 @@ def test_each_error_has_its_class_retry_decision_and_core_event(
     # R15: every failure is an event, by the core's own mapping.
     event = error.core_event(NOW, request=7)
     assert type(event) is row.event and event.at == NOW
-    if row.call not in ("accounts", "balance", "transactions", "me"):
+    if row.call in ("exchange", "refresh", "extend", "delete"):  # requests, not reads
         assert getattr(event, "request", None) == 7
     assert row.error in str(error) and str(row.status) in str(error)
     assert "injected by the sandbox" not in str(error) + repr(error)  # the description
@@ -222,7 +237,7 @@ def test_a_scope_not_granted_is_insufficient_permissions_not_a_lifecycle_change(
         grant = connect(client, scopes=("info", "accounts"))
         with pytest.raises(InsufficientPermissions) as caught:
             client.balance(grant.access_token, CURRENT)
-        assert len(client.accounts(grant.access_token)) == 2
+        assert len(client.accounts(grant.access_token)) == 3
 
     # A data call that failed, with no change of status (R11).
     assert caught.value.core_event(NOW) == lifecycle.FetchFailed(

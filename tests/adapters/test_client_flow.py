@@ -87,7 +87,7 @@ def run_flow(client: Client, sandbox: Sandbox) -> Seen:
     assert must(record, lifecycle.FetchData(t0)).effects == (Effect.FETCH_DATA,)
     assert record.grant.access_token is not None
     first_token = record.grant.access_token
-    assert len(client.accounts(record.grant.access_token, psu_ip="203.0.113.7")) == 2
+    assert len(client.accounts(record.grant.access_token, psu_ip="203.0.113.7")) == 3
 
     # R5: past the hour, the core says refresh first; the old token is refused (401).
     t1 = sandbox.clock.advance(timedelta(hours=1, seconds=1))
@@ -105,7 +105,7 @@ def run_flow(client: Client, sandbox: Sandbox) -> Seen:
     seen.keep(expired.value, refreshed, record)
     assert record.grant.access_token is not None
     assert must(record, lifecycle.FetchData(t1)).effects == (Effect.FETCH_DATA,)
-    assert len(client.transactions(record.grant.access_token, "acc-current-0001")) == 5
+    assert len(client.transactions(record.grant.access_token, "acc-current-0001")) == 8
 
     # R9: the user reconfirms consent; the core allows extend; TrueLayer extends.
     t2 = sandbox.clock.advance(timedelta(days=60))

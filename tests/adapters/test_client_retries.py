@@ -37,7 +37,7 @@ def test_a_503_twice_then_success_makes_exactly_three_calls(kind: Kind, sandbox:
 
         assert sandbox.calls("/connect/token") == 1 + 3  # the exchange, then three tries
         assert sandbox.calls_by_token(grant.refresh_token.reveal()) == 3
-        assert len(client.accounts(refreshed.access_token)) == 2
+        assert len(client.accounts(refreshed.access_token)) == 3
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -22,16 +22,26 @@ import httpx
 import lifecycle
 from adapters.sandbox import Sandbox
 from adapters.truelayer import (
+    Account,
+    AsyncTask,
     AsyncTrueLayerClient,
     AuthLink,
+    Balance,
     CallbackCode,
+    Card,
+    CardBalance,
     Consent,
     Deleted,
+    DirectDebit,
     Endpoints,
     ExtendResult,
     ExtendUser,
+    Info,
+    PendingTransaction,
     RetryPolicy,
+    StandingOrder,
     TokenGrant,
+    Transaction,
     TrueLayerClient,
     parse_callback,
 )
@@ -77,14 +87,52 @@ class Blocking:
     def me(self, *args: Any, **kwargs: Any) -> tuple[Consent, ...]:
         return self._run(self.client.me(*args, **kwargs))
 
-    def accounts(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def info(self, *args: Any, **kwargs: Any) -> tuple[Info, ...]:
+        return self._run(self.client.info(*args, **kwargs))
+
+    def accounts(self, *args: Any, **kwargs: Any) -> tuple[Account, ...]:
         return self._run(self.client.accounts(*args, **kwargs))
 
-    def balance(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def account(self, *args: Any, **kwargs: Any) -> Account:
+        return self._run(self.client.account(*args, **kwargs))
+
+    def balance(self, *args: Any, **kwargs: Any) -> Balance:
         return self._run(self.client.balance(*args, **kwargs))
 
-    def transactions(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def transactions(self, *args: Any, **kwargs: Any) -> tuple[Transaction, ...]:
         return self._run(self.client.transactions(*args, **kwargs))
+
+    def pending_transactions(self, *args: Any, **kwargs: Any) -> tuple[PendingTransaction, ...]:
+        return self._run(self.client.pending_transactions(*args, **kwargs))
+
+    def standing_orders(self, *args: Any, **kwargs: Any) -> tuple[StandingOrder, ...]:
+        return self._run(self.client.standing_orders(*args, **kwargs))
+
+    def direct_debits(self, *args: Any, **kwargs: Any) -> tuple[DirectDebit, ...]:
+        return self._run(self.client.direct_debits(*args, **kwargs))
+
+    def cards(self, *args: Any, **kwargs: Any) -> tuple[Card, ...]:
+        return self._run(self.client.cards(*args, **kwargs))
+
+    def card(self, *args: Any, **kwargs: Any) -> Card:
+        return self._run(self.client.card(*args, **kwargs))
+
+    def card_balance(self, *args: Any, **kwargs: Any) -> CardBalance:
+        return self._run(self.client.card_balance(*args, **kwargs))
+
+    def card_transactions(self, *args: Any, **kwargs: Any) -> tuple[Transaction, ...]:
+        return self._run(self.client.card_transactions(*args, **kwargs))
+
+    def card_pending_transactions(
+        self, *args: Any, **kwargs: Any
+    ) -> tuple[PendingTransaction, ...]:
+        return self._run(self.client.card_pending_transactions(*args, **kwargs))
+
+    def queue(self, *args: Any, **kwargs: Any) -> AsyncTask[Any]:
+        return self._run(self.client.queue(*args, **kwargs))
+
+    def results(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run(self.client.results(*args, **kwargs))
 
     def delete(self, *args: Any, **kwargs: Any) -> Deleted:
         return self._run(self.client.delete(*args, **kwargs))

@@ -45,10 +45,14 @@ def test_accounts_balance_and_transactions_answer_deterministic_results(
     balance = get(http, sandbox, f"/data/v1/accounts/{_ACCOUNT}/balance", token).json()
     transactions = get(http, sandbox, f"/data/v1/accounts/{_ACCOUNT}/transactions", token).json()
 
-    assert [a["account_id"] for a in accounts] == [_ACCOUNT, "acc-savings-0002"]
+    assert [a["account_id"] for a in accounts] == [
+        _ACCOUNT,
+        "acc-savings-0002",
+        "acc-business-0003",
+    ]
     assert balance["results"][0]["currency"] == "GBP"
     assert balance["results"][0]["current"] == 1180.25
-    assert len(transactions["results"]) == 5
+    assert len(transactions["results"]) == 8
     assert transactions["results"][-1]["running_balance"]["amount"] == 1180.25
 
 

@@ -132,10 +132,22 @@ def test_reconfirmation_of_consent_needed_changes_nothing(
         {"user_has_reconfirmed_consent": False},
         {"user_has_reconfirmed_consent": "yes"},
         {"user": {"id": "u", "name": "n"}},
+        {"user": {"id": "u", "name": "n", "email": " ", "phone": ""}},
+        {"user": {"id": "u", "email": "ada@example.com"}},
+        {"user": {"id": "u", "name": "n", "phone": 447700900123}},
         {"user": None},
         {"redirect_uri": "https://evil.example/cb"},
     ],
-    ids=["not-reconfirmed", "not-a-bool", "user-without-email", "no-user", "unregistered-uri"],
+    ids=[
+        "not-reconfirmed",
+        "not-a-bool",
+        "user-without-email-or-phone",
+        "blank-email-and-phone",
+        "user-without-name",
+        "phone-not-a-string",
+        "no-user",
+        "unregistered-uri",
+    ],
 )
 def test_an_extend_without_reconfirmed_consent_or_user_is_validation_error(
     http: httpx.Client, sandbox: Sandbox, fields: dict[str, Any]
@@ -145,6 +157,18 @@ def test_an_extend_without_reconfirmed_consent_or_user_is_validation_error(
     answer = _extend(http, sandbox, tokens["refresh_token"], **fields)
 
     assert error_of(answer) == (400, "validation_error")
+
+
+def test_a_user_with_a_phone_number_and_no_email_can_extend(
+    http: httpx.Client, sandbox: Sandbox
+) -> None:
+    tokens = connect(http, sandbox)
+    user = {"id": "user-1", "name": "Ada Lovelace", "phone": "+447700900123"}
+
+    answer = _extend(http, sandbox, tokens["refresh_token"], user=user)
+
+    assert answer.status_code == 200
+    assert answer.json()["action_needed"] == "no_action_needed"
 
 
 def test_a_revoked_connection_cannot_be_extended(http: httpx.Client, sandbox: Sandbox) -> None:
