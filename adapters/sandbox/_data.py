@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters.sandbox import _catalogue as catalogue
 from adapters.sandbox._http import Request, Response, error_json, iso, json_answer
-from adapters.sandbox._state import Connection, SandboxState
+from adapters.sandbox._state import Connection, SandboxState, same_secret
 
 __all__ = ["accounts", "balance", "delete_connection", "me", "transactions"]
 
@@ -36,7 +36,7 @@ def _authenticate(state: SandboxState, req: Request) -> Connection | Response:
         return error_json(403, "access_denied", "the connection was revoked")  # R12
     if now >= connection.expires_at:
         return error_json(403, "access_denied", "the consent has expired")  # R8
-    if token != connection.access_token:
+    if connection.access_token is None or not same_secret(token, connection.access_token):
         return _invalid_token("superseded: only the last access token is valid")  # R5
     if connection.access_expires_at is None or now >= connection.access_expires_at:
         return _invalid_token("the access token has expired")  # R5
