@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 from attrs import field, frozen
@@ -134,6 +134,8 @@ class Requests:
         self.endpoints = endpoints
         self.redirect_uri = redirect_uri
         self._common = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        # R9: an extend's user_input_link may also point to the configured endpoints.
+        self._origins = frozenset(_origin(url) for url in (endpoints.auth_url, endpoints.api_url))
 
     def _token(
         self, call: Call, form: dict[str, str], credential: lifecycle.Secret
@@ -190,7 +192,7 @@ class Requests:
             path="/data/v1/connections/extend",
             headers=dict(self._common),
             json=body,
-            parse=parse.extend_result,
+            parse=lambda answer: parse.extend_result(answer, self._origins),
             fingerprint=refresh_token.fingerprint,
         )
 
@@ -260,6 +262,11 @@ class Requests:
             parse=parse.deleted,
             fingerprint=token.fingerprint,
         )
+
+
+def _origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _segment(account_id: str) -> str:
