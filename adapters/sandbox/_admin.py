@@ -6,6 +6,7 @@ Counts by token are keyed by fingerprint (SHA-256, first 12 hex): never by the t
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,10 @@ from adapters.sandbox._http import Request, Response, error_json, iso, json_answ
 from adapters.sandbox._state import SandboxState
 
 __all__ = ["calls", "clock", "config", "faults"]
+
+
+# A century: far beyond any rule's duration (R3-R9), far within timedelta's range.
+_MAX_SECONDS = 100 * 366 * 86400.0
 
 
 def _validation(description: str) -> Response:
@@ -30,6 +35,18 @@ def _object(req: Request) -> dict[str, Any] | Response:
     return body
 
 
+def _seconds(value: object, *, limit: float = _MAX_SECONDS) -> float | None:
+    """``value`` as seconds if it is a JSON number of at most ``limit`` in size (NaN,
+    Infinity and 1e300 are JSON to Python's parser, but no duration); else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return seconds if math.isfinite(seconds) and abs(seconds) <= limit else None
+
+
 def clock(state: SandboxState, req: Request) -> Response:
     """``GET`` the clock, or ``POST {"set": iso}`` / ``{"advance_seconds": n}``."""
     if req.method == "POST":
@@ -42,12 +59,14 @@ def clock(state: SandboxState, req: Request) -> Response:
                 state.clock.set(moment)
             except ValueError:
                 return _validation("set must be a timezone-aware ISO 8601 datetime")
-        elif (
-            set(body) == {"advance_seconds"}
-            and isinstance(body["advance_seconds"], int | float)
-            and not isinstance(body["advance_seconds"], bool)
-        ):
-            state.clock.advance(timedelta(seconds=body["advance_seconds"]))
+        elif set(body) == {"advance_seconds"}:
+            seconds = _seconds(body["advance_seconds"])
+            if seconds is None:
+                return _validation("advance_seconds must be a finite number of seconds")
+            try:
+                state.clock.advance(timedelta(seconds=seconds))
+            except (OverflowError, ValueError) as exc:
+                return _validation(str(exc))
         else:
             return _validation('give exactly one of {"set": "<iso>"} or {"advance_seconds": n}')
     return json_answer(200, {"now": iso(state.clock.now())})
@@ -91,8 +110,8 @@ def faults(state: SandboxState, req: Request) -> Response:
             return _validation("status must be an integer or null")
         if isinstance(count, bool) or not isinstance(count, int):
             return _validation("count must be an integer")
-        if isinstance(delay, bool) or not isinstance(delay, int | float):
-            return _validation("delay must be a number of seconds")
+        if _seconds(delay) is None:
+            return _validation("delay must be a finite number of seconds")
         try:
             fault = Fault(
                 status=status,
@@ -137,8 +156,10 @@ def config(state: SandboxState, req: Request) -> Response:
             mode = RefreshMode(body["refresh_mode"]) if "refresh_mode" in body else None
             answer = ExtendAnswer(body["extend_answer"]) if "extend_answer" in body else None
             grace = body.get("refresh_grace_seconds")
-            if grace is not None and (isinstance(grace, bool) or float(grace) < 0):
-                raise ValueError("refresh_grace_seconds must be a non-negative number")
+            if grace is not None:
+                grace = _seconds(grace)
+                if grace is None or grace < 0:
+                    raise ValueError("refresh_grace_seconds must be a finite number >= 0")
         except (TypeError, ValueError) as exc:
             return _validation(str(exc))
         strict = body.get("strict_reuse_detection")

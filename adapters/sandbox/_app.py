@@ -81,8 +81,32 @@ def _tokens_carried(req: Request) -> list[str]:
     return tokens
 
 
+def _admin_refusal(state: SandboxState, req: Request) -> Response | None:
+    """Why an ``/_admin/*`` request is refused, or None: the controls have no password,
+    so only the sandbox's own address may reach them (DNS rebinding sends a foreign
+    ``Host``), no other site may (a page's ``fetch`` sends its ``Origin``), and a change
+    must be JSON (a cross-site form or ``text/plain`` POST cannot be)."""
+    bound = state.base_url.removeprefix("http://")
+    ours = {bound, f"localhost:{bound.rpartition(':')[2]}"}
+    if req.headers.get("host", "").lower() not in ours:
+        return error_json(403, "forbidden", "the admin endpoints answer the sandbox's address")
+    origin = req.headers.get("origin")
+    if origin is not None and origin.lower() not in {f"http://{where}" for where in ours}:
+        return error_json(403, "forbidden", "the admin endpoints refuse other origins")
+    media_type = req.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if req.method == "POST" and media_type != "application/json":
+        return error_json(
+            400, "validation_error", "send the body as Content-Type: application/json"
+        )
+    return None
+
+
 def _dispatch(state: SandboxState, req: Request) -> Response:
-    if not req.path.startswith("/_admin/"):
+    if req.path.startswith("/_admin/"):
+        refused = _admin_refusal(state, req)
+        if refused is not None:
+            return refused
+    else:
         state.count_call(req.path, _tokens_carried(req))
         fault = state.faults.take(req.path)
         if fault is not None:

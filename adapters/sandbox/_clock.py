@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 __all__ = ["SandboxClock"]
+
+
+# The rules add up to a few years to the time (a lifetime, the extend window), so the
+# clock keeps far from datetime's ends (years 1 and 9999), where that would overflow.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("the sandbox clock only takes timezone-aware datetimes")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("the sandbox clock stays between the years 1900 and 8999")
     return value
 
 
@@ -31,7 +39,7 @@ class SandboxClock:
             ticks: also follow real elapsed time (monotonic) after ``start``.
 
         Raises:
-            ValueError: ``start`` is naive.
+            ValueError: ``start`` is naive, or not between the years 1900 and 8999.
         """
         self._lock = threading.Lock()
         self._base = _aware(start)
@@ -49,7 +57,7 @@ class SandboxClock:
         """Jump to ``value`` (backwards too) and return it.
 
         Raises:
-            ValueError: ``value`` is naive.
+            ValueError: ``value`` is naive, or not between the years 1900 and 8999.
         """
         with self._lock:
             self._base = _aware(value)
@@ -57,12 +65,22 @@ class SandboxClock:
             return self._base
 
     def advance(self, delta: timedelta) -> datetime:
-        """Move the clock by ``delta`` and return the new time."""
+        """Move the clock by ``delta`` and return the new time.
+
+        Raises:
+            ValueError: the clock would leave the years 1900 to 8999 (it stays put).
+        """
         with self._lock:
+            base = self._base
             if self._ticks:
-                self._base += timedelta(seconds=time.monotonic() - self._mono)
-                self._mono = time.monotonic()
-            self._base += delta
+                base += timedelta(seconds=time.monotonic() - self._mono)
+            try:
+                moved = _aware(base + delta)
+            except OverflowError:
+                raise ValueError(
+                    "the sandbox clock stays between the years 1900 and 8999"
+                ) from None
+            self._base, self._mono = moved, time.monotonic()
             return self._base
 
     def __repr__(self) -> str:

@@ -8,6 +8,8 @@ client can be tested against every plausible behaviour.
 from __future__ import annotations
 
 import enum
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +37,19 @@ class ExtendAnswer(enum.StrEnum):
     NO_ACTION_NEEDED = "no_action_needed"
     AUTHENTICATION_NEEDED = "authentication_needed"
     RECONFIRMATION_OF_CONSENT_NEEDED = "reconfirmation_of_consent_needed"
+
+
+MAX_FAULT_DELAY = 3600.0
+# type/subtype with optional parameters, printable ASCII only (RFC 9110 §8.3).
+_CONTENT_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+[ -~]{0,200}")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _positive(name: str, value: timedelta) -> None:
@@ -132,9 +147,10 @@ class Fault:
         status: answer this HTTP status instead of the real answer. With no ``body``,
             the body is TrueLayer's error JSON ``{"error", "error_description"}``.
         delay: seconds to wait before answering (the real answer, unless ``status`` or
-            ``body`` is set).
+            ``body`` is set); finite, at most 3600.
         body: answer this raw body instead (status 200 unless ``status`` is set).
-        content_type: the ``Content-Type`` of ``body`` (default ``application/json``).
+        content_type: the ``Content-Type`` of ``body`` (default ``application/json``);
+            printable ASCII, no CR or LF.
         count: how many calls the fault applies to.
         error: the ``error`` code in the JSON body, e.g. ``"sca_exceeded"`` (R11);
             defaults by status: 401 ``invalid_token``, 403 ``access_denied``, 429
@@ -154,8 +170,17 @@ class Fault:
     def __post_init__(self) -> None:
         if self.count < 1:
             raise ValueError("Fault.count must be at least 1")
-        if self.delay < 0:
-            raise ValueError("Fault.delay must not be negative")
+        # NaN passes "< 0" and would then fail time.sleep and GET /_admin/faults (NaN is
+        # not JSON): a delay is a finite number of seconds, at most an hour.
+        if not math.isfinite(self.delay) or not 0 <= self.delay <= MAX_FAULT_DELAY:
+            raise ValueError(f"Fault.delay must be 0 to {MAX_FAULT_DELAY:g} seconds")
+        if self.content_type is not None and not _CONTENT_TYPE.fullmatch(self.content_type):
+            # Sent as a header: CR/LF would inject headers, non-Latin-1 cannot be sent.
+            raise ValueError(
+                "Fault.content_type must be a media type of printable ASCII, e.g. text/html"
+            )
+        if self.body is not None and not _encodable(self.body):
+            raise ValueError("Fault.body must be text (it holds a lone surrogate)")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError(f"Fault.status must be an HTTP status (100-599), got {self.status}")
         if self.status is None and self.body is None and self.delay == 0:

@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 from adapters.sandbox import _tasks as tasks
 from adapters.sandbox._http import Request, Response, iso, json_answer
-from adapters.sandbox._state import Connection, SandboxState
+from adapters.sandbox._state import Connection, SandboxState, same_secret
 
 __all__ = ["Context", "authenticate", "data_error", "envelope", "results", "serve"]
 
@@ -55,7 +55,7 @@ def authenticate(state: SandboxState, req: Request) -> Connection | Response:
         return data_error(403, "access_denied", "the connection was revoked")  # R12
     if now >= connection.expires_at:
         return data_error(403, "access_denied", "the consent has expired")  # R8
-    if token != connection.access_token:
+    if connection.access_token is None or not same_secret(token, connection.access_token):
         return data_error(401, "invalid_token", "superseded: only the last token is valid")  # R5
     if connection.access_expires_at is None or now >= connection.access_expires_at:
         return data_error(401, "invalid_token", "the access token has expired")  # R5

@@ -81,9 +81,15 @@ class Request:
         """The body as JSON.
 
         Raises:
-            ValueError: the body is not JSON.
+            ValueError: the body is not JSON, or a string in it holds a lone surrogate
+                (``"\\ud800"`` is valid JSON but no text: nothing could encode it).
         """
-        return loads(self.body.decode("utf-8"))
+        value = loads(self.body.decode("utf-8"))
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a string in the body holds a lone surrogate") from None
+        return value
 
     def bearer(self) -> str | None:
         """The ``Authorization: Bearer`` token, if any."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import threading
 from collections.abc import Iterable
 from datetime import timedelta
@@ -27,7 +28,13 @@ DEFAULT_SCOPES = ("info", "accounts", "balance", "transactions", "offline_access
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No request log: request lines carry codes and states in their query strings."""
+    """No request log: request lines carry codes and states in their query strings.
+
+    ``timeout`` bounds every read of a request: a client that sends half a request and
+    waits is dropped after it, instead of holding its thread for ever.
+    """
+
+    timeout = 10.0
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
@@ -37,6 +44,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     block_on_close = False  # a delayed (faulted) answer must not hold up stop()
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's 5 makes a burst of clients wait seconds
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Typically the client hung up during an injected delay; nothing secret is logged.
@@ -69,7 +77,12 @@ class Sandbox:
     """
 
     def __init__(
-        self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        read_timeout: float = 10.0,
     ) -> None:
         """Prepare a sandbox; nothing is bound until ``start()`` (or ``with``).
 
@@ -77,10 +90,19 @@ class Sandbox:
             config: what to serve; defaults to ``SandboxConfig()``.
             host: an IPv4 loopback address (or ``localhost``).
             port: the port; 0 picks a free one.
+            read_timeout: seconds a client may take to send each part of a request
+                before it is disconnected (a partial request holds no thread longer).
 
         Raises:
-            ValueError: ``host`` is not loopback.
+            ValueError: ``host`` is not loopback, or ``read_timeout`` is not positive.
         """
+        if not (read_timeout > 0 and math.isfinite(read_timeout)):
+            raise ValueError("read_timeout must be a positive number of seconds")
+
+        class _Handler(_QuietHandler):
+            timeout = float(read_timeout)
+
+        self._handler = _Handler
         self.config = config if config is not None else SandboxConfig()
         self._host = _loopback(host)
         self._port = port
@@ -104,7 +126,7 @@ class Sandbox:
             self._port,
             make_app(self._state),
             server_class=_ThreadingWSGIServer,
-            handler_class=_QuietHandler,
+            handler_class=self._handler,
         )
         self._state.base_url = f"http://{self._host}:{server.server_port}"
         self._server = server

@@ -14,14 +14,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from ipaddress import ip_address
-from urllib.parse import urlsplit
 
 from adapters.sandbox._clock import SandboxClock
 from adapters.sandbox._config import ExtendAnswer, RefreshMode, SandboxConfig
@@ -37,12 +36,25 @@ __all__ = [
     "SandboxState",
     "Settings",
     "fingerprint",
+    "same_secret",
 ]
 
 
 def fingerprint(token: str) -> str:
     """A short, non-reversible name for a secret: the first 12 hex of its SHA-256."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
+    # surrogatepass: a hostile JSON body can carry a lone surrogate ("\ud800"); it is
+    # still counted, never a reason to fail the call.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _bytes(text: str) -> bytes:
+    """``text`` as UTF-8, lone surrogates included: for comparing, never for sending."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Whether two secrets are equal, compared in constant time (no early exit)."""
+    return hmac.compare_digest(_bytes(given), _bytes(expected))
 
 
 def _b64url(data: bytes) -> str:
@@ -163,32 +175,28 @@ class SandboxState:
     # -- clients and redirect URIs -------------------------------------------------------
     def client_secret_ok(self, client_id: str, client_secret: str) -> bool:
         """Constant-time check of the registered client's credentials (R13)."""
-        id_ok = hmac.compare_digest(client_id.encode(), self.config.client_id.encode())
-        secret_ok = hmac.compare_digest(client_secret.encode(), self.config.client_secret.encode())
+        id_ok = hmac.compare_digest(_bytes(client_id), _bytes(self.config.client_id))
+        secret_ok = hmac.compare_digest(_bytes(client_secret), _bytes(self.config.client_secret))
         return id_ok and secret_ok
 
     def redirect_registered(self, uri: str) -> bool:
-        """Exact match, ``{base_url}/redirect``, or a loopback URI on any port (RFC 8252)."""
-        if uri == f"{self.base_url}/redirect":
+        """Exact match, ``{base_url}/redirect``, or a loopback URI on any port (RFC 8252).
+
+        Compared as strings, as TrueLayer does, never through a URL parser: parsers and
+        browsers disagree on backslashes, userinfo and control characters, so a URI
+        that a parser reads as loopback may send the browser (with the code) elsewhere.
+        The one freedom is the port of a loopback URI registered without one: the asked
+        URI must then be that URI with ``:PORT`` (1-65535, ASCII digits) after the host.
+        """
+        if uri == f"{self.base_url}/redirect" or uri in self.config.redirect_uris:
             return True
-        if uri in self.config.redirect_uris:
-            return True
-        try:
-            asked = urlsplit(uri)
-            asked_port = asked.port
-        except ValueError:
-            return False
         for registered in self.config.redirect_uris:
-            known = urlsplit(registered)
-            if known.port is not None or not _is_loopback(known.hostname):
+            origin, rest = _loopback_parts(registered)
+            if origin is None or not uri.startswith(origin + ":"):
                 continue
-            same = (asked.scheme, asked.hostname, asked.path, asked.query) == (
-                known.scheme,
-                known.hostname,
-                known.path,
-                known.query,
-            )
-            if same and asked_port is not None and not asked.fragment:
+            after = uri[len(origin) + 1 :]
+            port = _PORT.match(after)
+            if port and 0 < int(port.group()) <= 65535 and after[port.end() :] == rest:
                 return True
         return False
 
@@ -253,12 +261,15 @@ class SandboxState:
                 self.calls_by_fingerprint[fingerprint(token)] += 1
 
 
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
+_PORT = re.compile(r"[0-9]{1,5}")
+# A registered loopback URI without a port: scheme, host, then a path (and query).
+_LOOPBACK_URI = re.compile(r"(https?://(?:127\.0\.0\.1|localhost|\[::1\]))(/[!-~]*)?")
+
+
+def _loopback_parts(registered: str) -> tuple[str | None, str]:
+    """``("http://127.0.0.1", "/callback")`` for a loopback URI registered without a
+    port; ``(None, "")`` for any other (it only matches exactly)."""
+    match = _LOOPBACK_URI.fullmatch(registered)
+    if match is None or "#" in registered or "\\" in registered or "@" in registered:
+        return None, ""
+    return match.group(1), match.group(2) or ""

@@ -25,7 +25,7 @@ from ._errors import CorruptRecordError, ReencryptError, SchemaError, StoreError
 from ._migrations import LATEST
 from ._protocol import Due, HistoryEntry, Lease, Managed, StoredConnection, check_history
 
-__all__ = ["BaseStore", "Rows", "claimable_range"]
+__all__ = ["BaseStore", "Rows", "claimable_range", "due_rows", "lease_rows"]
 
 log = logging.getLogger("adapters.stores")
 TimeReader = Callable[[Any], datetime | None]
@@ -51,6 +51,75 @@ def claimable_range(due_by: datetime, now: datetime) -> datetime:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _whole(value: object) -> int | None:
+    """A column that must hold a whole number, or None when it does not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.strip().lstrip("-").isdigit():
+        return int(value) if len(value) < 20 else None
+    return None
+
+
+def _version(connection_id: str, value: object) -> int:
+    version = _whole(value)
+    if version is None or version < 1:
+        raise CorruptRecordError(connection_id, "the version column is not a number >= 1")
+    return version
+
+
+def _time(
+    connection_id: str, time: TimeReader, value: object, name: str, seq: int | None = None
+) -> datetime | None:
+    # A time column written by hand (or by another program) may hold any text.
+    try:
+        return time(value)
+    except (ValueError, TypeError, OverflowError):
+        raise CorruptRecordError(connection_id, f"{name} is not a readable time", seq) from None
+
+
+def lease_rows(
+    rows: Sequence[Any], owner: str, lease_until: datetime, time: TimeReader
+) -> tuple[list[Lease], list[str]]:
+    """The leases of the rows a lease statement returned (id, version, next_due), and
+    the ids whose lease row cannot be read (their lease must be undone, not handed to
+    a worker that receives nothing)."""
+    leases, bad = [], []
+    for row in rows:
+        connection_id, version = row[0], _whole(row[1])
+        try:
+            due = time(row[2])
+        except (ValueError, TypeError, OverflowError):
+            due = None
+        if version is None or version < 1 or due is None:
+            log.error(
+                "lease_due: the lease row of connection %r is unreadable (next_due or"
+                " version); it is left unleased until the connection is committed again",
+                connection_id,
+            )
+            bad.append(connection_id)
+            continue
+        leases.append(Lease(connection_id, version, due, lease_until, owner))
+    return leases, bad
+
+
+def due_rows(rows: Sequence[Any], time: TimeReader) -> list[Due]:
+    """The ``Due`` of each row (id, next_due, lease_until) that can be read; the others
+    are logged and left out, so that one bad row never fails the listing."""
+    found = []
+    for row in rows:
+        try:
+            due, leased_until = time(row[1]), time(row[2])
+        except (ValueError, TypeError, OverflowError):
+            due = None
+        if due is None:
+            log.error("due: the lease row of connection %r is unreadable", row[0])
+            continue
+        found.append(Due(row[0], due, leased_until))
+    return found
 
 
 @frozen
@@ -180,17 +249,21 @@ class BaseStore(Managed, ABC):
         return StoredConnection(
             connection_id,
             record,
-            int(row["version"]),
+            _version(connection_id, row["version"]),
             row["lease_owner"],
-            time(row["lease_until"]),
+            _time(connection_id, time, row["lease_until"], "lease_until"),
         )
 
     def _entry(self, connection_id: str, row: Any, time: TimeReader) -> HistoryEntry:
-        recorded_at = time(row["recorded_at"])
-        assert recorded_at is not None  # NOT NULL in the schema
+        seq = _whole(row["seq"])
+        if seq is None or seq < 1:
+            raise CorruptRecordError(connection_id, "a history row's seq is not a number >= 1")
+        recorded_at = _time(connection_id, time, row["recorded_at"], "recorded_at", seq)
+        if recorded_at is None:
+            raise CorruptRecordError(connection_id, "recorded_at is empty", seq)
         return self._codec.decode_entry(
             connection_id,
-            int(row["seq"]),
+            seq,
             row["input"],
             row["accepted"],
             row["reason"],

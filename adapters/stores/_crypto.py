@@ -88,13 +88,25 @@ class Keyring:
             key_id, sep, encoded = entry.partition(":")
             if not sep:
                 raise KeyringError(f"{ENV_VAR} entry {number} is not kid:base64key")
+            # Never echo a key id that may be a key: an entry written the wrong way round
+            # (base64key:kid) puts the key where the id belongs; a key is 43+ chars.
+            name = repr(key_id) if len(key_id) <= 40 else f"of entry {number}"
+            if not _KEY_ID.fullmatch(key_id):
+                raise KeyringError(
+                    f"bad key id in {ENV_VAR} entry {number}: write kid:base64key, the id"
+                    f" first ({_KEY_ID_RULE})"
+                )
             if key_id in keys:
-                raise KeyringError(f"{ENV_VAR} names key {key_id!r} twice")
+                raise KeyringError(f"{ENV_VAR} names key {name} twice")
             try:
                 keys[key_id] = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError):
                 # Never echo the entry: it is key material.
-                raise KeyringError(f"{ENV_VAR} key {key_id!r} is not valid base64") from None
+                raise KeyringError(
+                    f"{ENV_VAR} key {name} is not valid base64 (entries are kid:base64key)"
+                ) from None
+            if len(keys[key_id]) != 32:
+                raise KeyringError(f"{ENV_VAR} key {name} must be 32 bytes (AES-256)")
         return cls(keys, active=entries[0].partition(":")[0])
 
     @classmethod

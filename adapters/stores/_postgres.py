@@ -14,9 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import lifecycle as core
 
-from ._base import Rows, claimable_range
-from ._codec import utc
-from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
+from ._base import Rows, claimable_range, due_rows, lease_rows
+from ._errors import (
+    ConflictError,
+    ConnectionNotFound,
+    CorruptRecordError,
+    DuplicateConnection,
+    LeaseError,
+)
 from ._postgres_db import PostgresDatabase, driver
 from ._postgres_db import postgres_time as _time
 from ._protocol import Due, HistoryEntry, Lease, StoredConnection
@@ -46,16 +51,34 @@ _PICK = (
     " OR (next_due <= %(due_by)s AND (lease_until IS NULL OR lease_until <= %(now)s)))"
     " ORDER BY claimable_at, id LIMIT %(limit)s"
 )
+# next_due as Python can read it, else NULL: a timestamptz may hold -infinity or a year
+# past 9999, which psycopg refuses to load (after the lease was written).
+_READABLE_DUE = (
+    "CASE WHEN isfinite(l.next_due) AND l.next_due > '0002-01-01'"
+    " AND l.next_due < '9998-01-01' THEN l.next_due END AS next_due"
+)
 # Built from constants only (every value is a parameter): S608 does not apply.
 LEASE = (
     f"WITH picked AS (SELECT id{_PICK} FOR UPDATE SKIP LOCKED)"  # noqa: S608
     " UPDATE leases l SET lease_owner = %(owner)s, lease_until = %(until)s,"
     " claimable_at = GREATEST(l.next_due, %(until)s)"
-    " FROM picked WHERE l.id = picked.id RETURNING l.id, l.version, l.next_due"
+    f" FROM picked WHERE l.id = picked.id RETURNING l.id, l.version, {_READABLE_DUE}"
 )
 # ``due``: the rows LEASE would pick, read only (no lock: a row being leased meanwhile is
 # listed as it was in our snapshot).
-DUE = f"SELECT id, next_due, lease_until{_PICK}"
+DUE = (
+    "SELECT id, " + _READABLE_DUE.replace("l.", "") + ","
+    " lease_until IS NULL OR (isfinite(lease_until) AND lease_until > '0002-01-01'"
+    " AND lease_until < '9998-01-01') AS lease_ok,"
+    " CASE WHEN isfinite(lease_until) AND lease_until > '0002-01-01'"
+    f" AND lease_until < '9998-01-01' THEN lease_until END AS lease_until{_PICK}"
+)
+# A lease row that cannot be read: unleased, and out of the claimable range until a
+# commit of the connection writes the row again.
+_QUARANTINE = (
+    "UPDATE leases SET lease_owner = NULL, lease_until = NULL, claimable_at = NULL"
+    " WHERE id = ANY(%s)"
+)
 # A commit is one statement: the compare-and-set UPDATE, and the history row appended
 # only if the UPDATE matched (a lost race appends nothing); the lease row follows the
 # version and next_due (the lease itself stays, whoever commits: claimable_at is the
@@ -108,8 +131,13 @@ class PostgresStore(PostgresDatabase):
 
     def get(self, connection_id: str) -> StoredConnection:
         """See ``Store.get``."""
+        psycopg, _ = driver()
         with self._transaction() as connection:
-            row = connection.execute(_GET, (connection_id,)).fetchone()
+            try:
+                row = connection.execute(_GET, (connection_id,)).fetchone()
+            except psycopg.DataError:
+                # psycopg refuses to load -infinity or a year past 9999 (lease_until).
+                raise CorruptRecordError(connection_id, "a time column is not readable") from None
         if row is None:
             raise ConnectionNotFound(connection_id)
         return self._stored(row, _time)
@@ -249,8 +277,9 @@ class PostgresStore(PostgresDatabase):
             # One statement, one snapshot: rows committed meanwhile are all in or all out.
             rows = connection.execute(
                 "SELECT seq, input::text AS input, accepted, reason, effects::text AS effects,"
-                " status_after, key_id, recorded_at FROM history WHERE connection_id = %s"
-                " ORDER BY seq",
+                " status_after, key_id, CASE WHEN isfinite(recorded_at) AND recorded_at >"
+                " '0002-01-01' AND recorded_at < '9998-01-01' THEN recorded_at END AS recorded_at"
+                " FROM history WHERE connection_id = %s ORDER BY seq",
                 (connection_id,),
             ).fetchall()
             if (
@@ -279,10 +308,17 @@ class PostgresStore(PostgresDatabase):
                     "until": lease_until,
                 },
             ).fetchall()
-        return [
-            Lease(row["id"], int(row["version"]), utc(row["next_due"]), lease_until, owner)
-            for row in rows
-        ]
+            leases, bad = lease_rows(
+                [(row["id"], row["version"], row["next_due"]) for row in rows],
+                owner,
+                lease_until,
+                _time,
+            )
+            if bad:
+                # The lease statement has committed: undo the unreadable rows' leases at
+                # once, so that no row stays leased to a worker that never hears of it.
+                connection.execute(_QUARANTINE, (bad,))
+        return leases
 
     def _due(self, due_by: datetime, now: datetime, limit: int) -> list[Due]:
         with self._transaction() as connection:  # autocommit: one statement, no lock
@@ -296,7 +332,13 @@ class PostgresStore(PostgresDatabase):
                     "limit": limit,
                 },
             ).fetchall()
-        return [Due(row["id"], utc(row["next_due"]), _time(row["lease_until"])) for row in rows]
+        return due_rows(
+            [
+                (row["id"], row["next_due"] if row["lease_ok"] else None, row["lease_until"])
+                for row in rows
+            ],
+            _time,
+        )
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

@@ -9,6 +9,7 @@ transaction explicitly (``atomic=True``).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,58 @@ def driver() -> tuple[Any, Any]:
             "pip install 'truelayer-lifecycle[postgres]'"
         ) from error
     return psycopg, psycopg_pool
+
+
+# SQLSTATEs of a refused connection (PostgreSQL's errcodes), in words without the DSN.
+_REFUSALS = {
+    "28P01": "authentication failed: wrong user name or password",
+    "28000": "authentication refused for this user (see the server's pg_hba.conf)",
+    "3D000": "the database does not exist",
+    "53300": "the server has too many connections",
+    "57P03": "the server is starting up or shutting down",
+}
+
+
+def _connect_failure(error: Exception) -> str:
+    """What a failed connection attempt means, told without libpq's text (it may quote
+    the host, the user or, from a malformed DSN, the password)."""
+    state = getattr(error, "sqlstate", None)
+    if state in _REFUSALS:
+        return _REFUSALS[state]
+    text = str(error).lower()
+    if "password authentication failed" in text or "no password supplied" in text:
+        return _REFUSALS["28P01"]
+    if "does not exist" in text and "database" in text:
+        return _REFUSALS["3D000"]
+    if "does not exist" in text and "role" in text:
+        return "the user (role) does not exist"
+    if "connection refused" in text:
+        return "connection refused: no server listens at that host and port"
+    if "timeout expired" in text or "timed out" in text:
+        return "the server did not answer in time"
+    if "could not translate host name" in text or "name or service not known" in text:
+        return "the host name is unknown"
+    return f"cannot connect ({type(error).__name__})"
+
+
+class _RedactPoolLog(logging.Filter):
+    """psycopg_pool logs a failed connection with libpq's text, which may quote a DSN:
+    keep only the kind of error in its lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            isinstance(arg, BaseException) for arg in record.args
+        ):
+            record.args = tuple(
+                f"{type(arg).__name__} (details withheld)"
+                if isinstance(arg, BaseException)
+                else arg
+                for arg in record.args
+            )
+        return True
+
+
+_POOL_LOG_FILTER = _RedactPoolLog()
 
 
 def postgres_time(value: object) -> datetime | None:
@@ -91,6 +144,11 @@ class PostgresDatabase(BaseStore):
                 raise StoreError("the store is closed")
             if self._pool is None:
                 psycopg, psycopg_pool = driver()
+                # One plain attempt first: the pool retries a failed connection until
+                # its timeout, and logs each failure with libpq's text (which can quote
+                # the DSN). This says at once what went wrong, in our own words.
+                self._probe(psycopg)
+                logging.getLogger("psycopg.pool").addFilter(_POOL_LOG_FILTER)
                 pool = psycopg_pool.ConnectionPool(
                     self._dsn,
                     min_size=self._sizes[0],
@@ -116,6 +174,21 @@ class PostgresDatabase(BaseStore):
                 self._pool = pool
             return self._pool
 
+    def _probe(self, psycopg: Any) -> None:
+        try:
+            connection = psycopg.connect(
+                self._dsn, connect_timeout=max(1, round(self._timeout)), autocommit=True
+            )
+        except psycopg.ProgrammingError:
+            # libpq could not parse the DSN; its message quotes the DSN around the fault.
+            raise StoreUnavailableError(
+                "PostgreSQL: the DSN is not a valid connection string or URI (quote a value"
+                " holding spaces, e.g. password='a b', or percent-encode it in a URI)"
+            ) from None
+        except psycopg.OperationalError as error:
+            raise StoreUnavailableError(f"PostgreSQL: {_connect_failure(error)}") from None
+        connection.close()
+
     @contextmanager
     def _transaction(
         self, atomic: bool = False, migrating: bool = False
@@ -135,6 +208,17 @@ class PostgresDatabase(BaseStore):
             first = str(error).strip().splitlines()[:1]
             raise StoreUnavailableError(
                 f"PostgreSQL: {type(error).__name__}: {first[0] if first else ''}"
+            ) from None
+        except psycopg.Error as error:
+            # Any other refusal by the driver or the server (a NUL in text, a table
+            # missing): its message may quote a value, so only its kind is told.
+            raise StoreError(
+                f"PostgreSQL refused the operation: {type(error).__name__}"
+                f" (SQLSTATE {error.sqlstate or 'none'})"
+            ) from None
+        except UnicodeEncodeError:
+            raise StoreError(
+                "PostgreSQL cannot store a value: it holds a lone surrogate, which is not text"
             ) from None
 
     def migrate(self, target: int | None = None) -> list[int]:

@@ -13,8 +13,8 @@ from typing import Any
 
 import lifecycle as core
 
-from ._base import Rows, claimable_range
-from ._codec import iso_utc, parse_utc
+from ._base import Rows, claimable_range, due_rows, lease_rows
+from ._codec import iso_utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
 from ._protocol import Due, HistoryEntry, Lease, StoredConnection
 from ._sqlite_db import SqliteDatabase
@@ -45,6 +45,11 @@ _SYNC_LEASE = (
     "UPDATE leases SET version = :version, next_due = :due, claimable_at = CASE"
     " WHEN :due IS NULL THEN NULL WHEN lease_until > :due THEN lease_until ELSE :due END"
     " WHERE id = :id"
+)
+# A lease row that cannot be read (next_due or version): unleased, and out of the
+# claimable range until a commit of the connection writes the row again.
+_QUARANTINE = (
+    "UPDATE leases SET lease_owner = NULL, lease_until = NULL, claimable_at = NULL WHERE id = ?"
 )
 # A connection with its lease (one lease row per connection; see migration 3).
 _GET = (
@@ -230,7 +235,11 @@ class SqliteStore(SqliteDatabase):
                     "limit": limit,
                 },
             ).fetchall()
-        return [Lease(row[0], row[1], parse_utc(row[2]), lease_until, owner) for row in rows]
+            leases, bad = lease_rows([tuple(row) for row in rows], owner, lease_until, _time)
+            # Still in the transaction: an unreadable row is not left leased to a worker
+            # that never hears of it; out of the claimable range until next committed.
+            connection.executemany(_QUARANTINE, [(connection_id,) for connection_id in bad])
+        return leases
 
     def _due(self, due_by: datetime, now: datetime, limit: int) -> list[Due]:
         with self._read() as connection:
@@ -244,7 +253,7 @@ class SqliteStore(SqliteDatabase):
                     "limit": limit,
                 },
             ).fetchall()
-        return [Due(row[0], parse_utc(row[1]), _time(row[2])) for row in rows]
+        return due_rows([tuple(row) for row in rows], _time)
 
     def release(self, connection_id: str, owner: str) -> None:
         """See ``Store.release``."""

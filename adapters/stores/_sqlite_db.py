@@ -133,6 +133,16 @@ class SqliteDatabase(BaseStore):
         except sqlite3.OperationalError as error:
             # "database is locked" after ``timeout``, a full disk, an unreadable file.
             raise StoreUnavailableError(f"SQLite {self.path!r}: {error}") from None
+        except sqlite3.Error as error:
+            # Any other refusal by SQLite (a constraint, a value it cannot bind): its
+            # message may quote a value, so only its kind is told.
+            raise StoreError(
+                f"SQLite {self.path!r} refused the operation: {type(error).__name__}"
+            ) from None
+        except UnicodeEncodeError:
+            raise StoreError(
+                f"SQLite {self.path!r} cannot store a value: it holds a lone surrogate"
+            ) from None
 
     def _write(self) -> Any:
         self._ready()

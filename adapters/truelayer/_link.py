@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from attrs import field, frozen
 
@@ -83,12 +83,26 @@ def check_redirect_uri(value: object) -> str:
         AuthLinkError: it is not.
     """
     uri = _text("redirect_uri", value)
-    parts = urlsplit(uri)
+    parts = _split("redirect_uri", uri)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AuthLinkError("redirect_uri must be an absolute http:// or https:// URI")
+    if "@" in parts.netloc or "\\" in uri or " " in uri:
+        # Parsers and browsers read userinfo and backslashes differently (an open
+        # redirect); TrueLayer matches the registered URI exactly anyway.
+        raise AuthLinkError("redirect_uri must have no userinfo, backslash or space")
     if parts.fragment:
         raise AuthLinkError("redirect_uri must not have a fragment (RFC 6749 §3.1.2)")
     return uri
+
+
+def _split(name: str, uri: str) -> SplitResult:
+    # urlsplit raises a plain ValueError for "http://[::1" and a port out of range.
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018  (reading it checks it)
+    except ValueError:
+        raise AuthLinkError(f"{name} is not a well-formed URL") from None
+    return parts
 
 
 def _scopes(scopes: Iterable[str]) -> tuple[str, ...]:
@@ -237,7 +251,7 @@ def reauthentication_link(user_input_link: str) -> AuthLink:
     Raises:
         AuthLinkError: the link is not http(s), or names no valid ``redirect_uri``.
     """
-    parts = urlsplit(_text("user_input_link", user_input_link, limit=8192))
+    parts = _split("user_input_link", _text("user_input_link", user_input_link, limit=8192))
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise AuthLinkError("user_input_link must be an absolute http(s) URL")
     params = {

@@ -7,6 +7,7 @@ Every parser takes an ``Answer`` and either returns a fully checked value or rai
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from .._json import loads
 from ._call import Call
 from ._classify import error_for_answer
 from ._errors import MalformedResponse, TrueLayerError
+from ._link import AuthLinkError, reauthentication_link
 from ._results import (
     AuthenticationNeeded,
     Consent,
@@ -30,9 +32,24 @@ from ._results import (
 if TYPE_CHECKING:
     from ._protocol import Answer
 
-__all__ = ["consents", "deleted", "extend_result", "results", "token_grant"]
+__all__ = [
+    "TRUELAYER_AUTH_HOSTS",
+    "consents",
+    "deleted",
+    "extend_result",
+    "results",
+    "token_grant",
+]
 
 _MAX_EXPIRES_IN = 10 * 366 * 24 * 3600  # beyond any token TrueLayer issues; avoids overflow
+_MAX_RETRY_AFTER = 3600
+_DIGITS = re.compile(r"[0-9]+")
+# RFC 6749 A.12/A.17 allow visible ASCII in tokens; they travel in a header (Bearer) or a
+# form, so a space, a control character or anything not ASCII would break the next call.
+_LINK = re.compile(r"[\x21-\x7e]{1,8192}")  # a URL TrueLayer sends is ASCII, escaped
+_TOKEN = re.compile(r"[\x21-\x7e]{1,16384}")
+# Where an extend's user_input_link may send the user (R1, R9): TrueLayer's auth hosts.
+TRUELAYER_AUTH_HOSTS = frozenset({"auth.truelayer.com", "auth.truelayer-sandbox.com"})
 
 
 def _malformed(call: Call, answer: Answer, detail: str) -> MalformedResponse:
@@ -47,8 +64,13 @@ def _json(answer: Answer) -> Any:
 
 
 def _retry_after(answer: Answer) -> float | None:
+    # ASCII digits only: str.isdigit() also says yes to "²", which int() refuses, and
+    # int() refuses more than 4,300 digits; anything that long is "a very long time".
     value = answer.headers.get("retry-after", "").strip()
-    return float(min(int(value), 3600)) if value.isdigit() else None
+    if not _DIGITS.fullmatch(value):
+        return None
+    seconds = int(value) if len(value) <= 6 else _MAX_RETRY_AFTER
+    return float(min(seconds, _MAX_RETRY_AFTER))
 
 
 def _error(call: Call, answer: Answer) -> TrueLayerError:
@@ -88,6 +110,8 @@ def _grant(call: Call, answer: Answer, payload: dict[str, Any]) -> TokenGrant:
     access = payload.get("access_token")
     if not isinstance(access, str) or not access:
         raise _malformed(call, answer, "no access_token")
+    if not _TOKEN.fullmatch(access):
+        raise _malformed(call, answer, "access_token is not visible ASCII")
     expires_in = payload.get("expires_in")
     # bool is an int in Python; "expires_in": true is malformed all the same (R5).
     if isinstance(expires_in, bool) or not isinstance(expires_in, int):
@@ -100,6 +124,8 @@ def _grant(call: Call, answer: Answer, payload: dict[str, Any]) -> TokenGrant:
     refresh = payload.get("refresh_token")
     if refresh is not None and (not isinstance(refresh, str) or not refresh):
         raise _malformed(call, answer, "refresh_token is not a non-empty string")
+    if refresh is not None and not _TOKEN.fullmatch(refresh):
+        raise _malformed(call, answer, "refresh_token is not visible ASCII")
     if call is Call.EXTEND and refresh is None:
         raise _malformed(call, answer, "an extension without a refresh_token (R9)")
     scope = payload.get("scope")
@@ -119,16 +145,46 @@ def token_grant(call: Call, answer: Answer) -> TokenGrant:
     return _grant(call, answer, _object(call, answer))
 
 
-def extend_result(answer: Answer) -> ExtendResult:
-    """Parse an extend answer: one of the three ``action_needed`` values (R9)."""
+def _user_input_link(answer: Answer, link: object, origins: frozenset[str]) -> str:
+    """The link if the user may be sent there (R9): an absolute URL on TrueLayer's auth
+    hosts (https) or on one of ``origins`` (``scheme://host[:port]``), naming a usable
+    ``redirect_uri``; otherwise the answer is malformed (an open redirect, or unusable).
+    """
+    problem = "user_input_link is not an http(s) URL"
+    if not isinstance(link, str) or not _LINK.fullmatch(link) or "\\" in link:
+        raise _malformed(Call.EXTEND, answer, problem)
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        raise _malformed(Call.EXTEND, answer, problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise _malformed(Call.EXTEND, answer, problem)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if origin not in origins and origin not in {f"https://{h}" for h in TRUELAYER_AUTH_HOSTS}:
+        raise _malformed(Call.EXTEND, answer, "user_input_link is not on TrueLayer's auth host")
+    try:
+        reauthentication_link(link)
+    except AuthLinkError:
+        problem = "user_input_link names no usable redirect_uri"
+        raise _malformed(Call.EXTEND, answer, problem) from None
+    return link
+
+
+def extend_result(answer: Answer, origins: frozenset[str] = frozenset()) -> ExtendResult:
+    """Parse an extend answer: one of the three ``action_needed`` values (R9).
+
+    Args:
+        answer: the HTTP answer.
+        origins: besides TrueLayer's auth hosts, the ``scheme://host[:port]`` a
+            ``user_input_link`` may point to (the configured endpoints').
+    """
     payload = _object(Call.EXTEND, answer)
     action = payload.get("action_needed")
     if action == "no_action_needed":
         return Extended(_grant(Call.EXTEND, answer, payload))
     if action == "authentication_needed":
-        link = payload.get("user_input_link")
-        if not isinstance(link, str) or urlsplit(link).scheme not in ("http", "https"):
-            raise _malformed(Call.EXTEND, answer, "user_input_link is not an http(s) URL")
+        link = _user_input_link(answer, payload.get("user_input_link"), origins)
         return AuthenticationNeeded(link)
     if action == "reconfirmation_of_consent_needed":
         return ReconfirmationNeeded()

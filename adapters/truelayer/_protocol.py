@@ -136,6 +136,8 @@ class Requests:
         self.endpoints = endpoints
         self.redirect_uri = redirect_uri
         self._common = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        # R9: an extend's user_input_link may also point to the configured endpoints.
+        self._origins = frozenset(_origin(url) for url in (endpoints.auth_url, endpoints.api_url))
 
     def _token(
         self, call: Call, form: dict[str, str], credential: lifecycle.Secret
@@ -192,7 +194,7 @@ class Requests:
             path="/data/v1/connections/extend",
             headers=dict(self._common),
             json=body,
-            parse=parse.extend_result,
+            parse=lambda answer: parse.extend_result(answer, self._origins),
             fingerprint=refresh_token.fingerprint,
         )
 
@@ -288,3 +290,8 @@ class Requests:
             parse=parse.deleted,
             fingerprint=token.fingerprint,
         )
+
+
+def _origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
