@@ -41,7 +41,9 @@ __all__ = [
     "token_grant",
 ]
 
-_MAX_EXPIRES_IN = 10 * 366 * 24 * 3600  # beyond any token TrueLayer issues; avoids overflow
+# One bound for a token's lifetime, the core's: an answer the core would refuse is
+# malformed here already (R5).
+_MAX_EXPIRES_IN = int(lifecycle.LONGEST.total_seconds())
 _MAX_RETRY_AFTER = 3600
 _DIGITS = re.compile(r"[0-9]+")
 # RFC 6749 A.12/A.17 allow visible ASCII in tokens; they travel in a header (Bearer) or a

@@ -36,6 +36,9 @@ TOKEN_ANSWERS = {
     "a boolean expires_in": Fault(body=_token_body(expires_in=True)),
     "no expires_in": Fault(body=_token_body(expires_in=_MISSING)),
     "an absurd expires_in": Fault(body=_token_body(expires_in=10**20)),
+    "an expires_in one second past the core's bound": Fault(
+        body=_token_body(expires_in=int(lifecycle.LONGEST.total_seconds()) + 1)
+    ),
     "a number of 5,000 digits": Fault(body=_token_body(expires_in=0).replace("0", "9" * 5_000)),
     "JSON nested 50,000 deep": Fault(body='{"access_token": "a.b.c", "x": ' + _DEEP + "}"),
     "an empty refresh_token": Fault(body=_token_body(refresh_token="")),
@@ -143,3 +146,17 @@ def test_a_malformed_data_or_extend_answer_is_refused_whole(
 
     assert type(caught.value) is MalformedResponse
     assert caught.value.status == 200
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_longest_expires_in_the_core_accepts_is_accepted_by_the_client_too(
+    kind: Kind, sandbox: Sandbox
+) -> None:
+    # One bound for a token's lifetime: the core's (R5).
+    longest = int(lifecycle.LONGEST.total_seconds())
+    with open_client(kind, sandbox) as client:
+        link, callback = authorise(client)
+        sandbox.inject("/connect/token", Fault(body=_token_body(expires_in=longest)))
+        grant = client.exchange_code(callback.code, code_verifier=link.code_verifier)
+    assert grant.expires_in == longest
+    assert lifecycle.CodeExchanged(sandbox.clock.now(), expires_in=grant.expires_in)
