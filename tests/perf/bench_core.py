@@ -6,7 +6,9 @@ as an absolute target. The work is the same for every contender: a realistic his
 inputs per connection, replayed decision by decision.
 
 Contenders:
-- the core: ``lifecycle.apply`` (a dict lookup, guards, one record copy);
+- the core: ``lifecycle.apply`` (a dict lookup, guards, ``attrs.evolve`` of a few parts);
+- the real per-request cost: load the record from a SQLite store (encrypted at rest),
+  decide, commit durably (``synchronous=FULL``) — what a service pays per input;
 - transitions, a ``Machine`` per connection built when its record is loaded for a
   decision (what a stateless service that keeps connections in a database must do);
 - transitions, a ``Machine`` per connection built once and kept for its whole history;
@@ -20,15 +22,18 @@ from __future__ import annotations
 import gc
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from transitions import Machine
 
 import lifecycle as core
+from adapters.stores import Keyring, SqliteStore
 
 CONNECTIONS = 400
 ROUNDS = 7
@@ -40,6 +45,7 @@ def history(n: int) -> tuple[core.ConnectionStarted, list[core.Input]]:
     """One connection's realistic life: connect, read data daily for two months, extend."""
     t = T0 + n * S
     code, state = core.Secret(f"code-{n}"), core.Secret(f"state-{n}")
+    # Answers name nothing: each answers the request in flight (R15).
     inputs: list[core.Input] = [
         core.LinkIssued(t, state=state, code_verifier=core.Secret(f"v-{n}")),
         core.UserAuthorised(t + 40 * S, code=code, state=state),
@@ -92,6 +98,7 @@ TRANSITIONS = [
 # The slow contenders replay only the first histories, so that the run stays short;
 # rates (decisions per second) are compared, not totals.
 SLOW = 40
+DURABLE = 4  # histories committed to SQLite: ~1,500 durable commits a round
 
 
 def run_core(
@@ -167,6 +174,26 @@ def run_shared_machine() -> list[str]:
     return statuses
 
 
+_FOLDER = tempfile.TemporaryDirectory(prefix="bench-core-")
+_KEYS = Keyring({"k1": bytes(range(32))}, active="k1")
+
+
+def run_sqlite_round_trip() -> list[str]:
+    """Per input: load the record from SQLite, decide, commit durably (with history)."""
+    path = Path(_FOLDER.name) / f"round-{time.perf_counter_ns()}.db"
+    statuses = []
+    with SqliteStore(path, keyring=_KEYS) as store:
+        for n, (started, inputs) in enumerate(HISTORIES[:DURABLE]):
+            connection_id = f"c-{n}"
+            store.create(connection_id, core.start(started), started)
+            for input in inputs:
+                stored = store.get(connection_id)
+                decision = core.apply(stored.record, input)
+                store.commit(connection_id, stored.version, input, decision)
+            statuses.append(store.get(connection_id).record.status.value)
+    return statuses
+
+
 def timed(run: Callable[[], list[str]]) -> tuple[float, list[str]]:
     gc.collect()
     start = time.perf_counter()
@@ -185,7 +212,10 @@ def record_size() -> tuple[float, int]:
         record = core.start(
             core.ConnectionStarted(t, region="uk", scopes=("info", "accounts", "offline_access"))
         )
-        record = core.apply(record, core.UserAuthorised(t + S, code=core.Secret(f"c{n:08}"))).record
+        state = core.Secret(f"s{n:08}")
+        record = core.apply(record, core.LinkIssued(t, state=state)).record
+        callback = core.UserAuthorised(t + S, code=core.Secret(f"c{n:08}"), state=state)
+        record = core.apply(record, callback).record
         record = core.apply(record, core.ExchangeCode(t + 2 * S)).record
         record = core.apply(
             record,
@@ -206,6 +236,7 @@ def record_size() -> tuple[float, int]:
 def main() -> int:
     contenders = {
         "core (lifecycle.apply)": run_core,
+        "SQLite: load, decide, commit durably": run_sqlite_round_trip,
         "transitions: Machine per connection, built per decision": run_machine_per_decision,
         "transitions: Machine per connection, kept for its history": run_machine_per_connection,
         "transitions: shared Machine, add_model per decision": run_shared_machine,
@@ -239,6 +270,15 @@ def main() -> int:
             f"| {name} | {statistics.median(measured):,.0f} | "
             f"{statistics.median(ratios):,.1f}x | {min(ratios):,.0f}x-{max(ratios):,.0f}x |"
         )
+    sqlite = [
+        c / r
+        for c, r in zip(core_rates, rates["SQLite: load, decide, commit durably"], strict=True)
+    ]
+    print()
+    print(
+        f"A decision is {100 / statistics.median(sqlite):.2f}% of a durable SQLite round trip "
+        f"(median; range {100 / max(sqlite):.2f}%-{100 / min(sqlite):.2f}%; target <= 1%)"
+    )
     size, _ = record_size()
     print()
     print(
