@@ -133,7 +133,13 @@ class Output:
         rows = [[cell(record) for _, cell in columns] for record in records]
         self.grid([heading for heading, _ in columns], rows, title)
 
-    def grid(self, headings: Sequence[str], rows: Sequence[Sequence[str]], title: str = "") -> None:
+    def grid(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        title: str = "",
+        header: bool = True,
+    ) -> None:
         """Print rows of text under headings as a table (needs ``self.tables``).
 
         The first two columns (a time, a name) are never wrapped; the others wrap at
@@ -144,13 +150,32 @@ class Output:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(box=box.SIMPLE_HEAD, title=title or None, title_justify="left")
+        table = Table(
+            box=box.SIMPLE_HEAD, title=title or None, title_justify="left", show_header=header
+        )
+        console = self._console(self.stdout)
+        # Wrap between words, not inside one: each column is at least as wide as its
+        # longest word (a status, a reason) when the terminal has room for that.
+        longest = [
+            max(
+                len(word)
+                for text in (heading, *(row[n] for row in rows))
+                for word in [*text.split(), ""]
+            )
+            for n, heading in enumerate(headings)
+        ]
+        fits = sum(longest) + 3 * len(headings) <= console.width
         for number, heading in enumerate(headings):
-            table.add_column(heading, no_wrap=number < 2, overflow="fold")
+            table.add_column(
+                heading,
+                no_wrap=number == 1 and fits,
+                min_width=longest[number] if fits else None,
+                overflow="fold",
+            )
         for row in rows:
             # Text, not str: a cell such as "[state matches]" is not Rich markup.
             table.add_row(*(Text(cell) for cell in row))
-        self._console(self.stdout).print(table)
+        console.print(table)
 
     @contextmanager
     def progress(self, label: str, total: int) -> Iterator[Progress]:

@@ -52,7 +52,7 @@ def _tables(output: Output, report: dict[str, Any]) -> None:
     if report["lease_owner"] is not None:
         until = words.when(report["lease_until"])
         rows.append(["leased to", f"{report['lease_owner']} until {until}"])
-    output.grid(["", ""], rows)
+    output.grid(["", ""], rows, header=False)
     deadlines = [
         [name, words.when(value)]
         for name, value in report["deadlines"].items()

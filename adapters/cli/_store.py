@@ -1,13 +1,4 @@
-"""``lifecycle store ...``: migrate, re-encrypt and copy the durable stores.
-
-The store is named by --store (a SQLite file or a postgresql:// URI), else by the
-environment variable LIFECYCLE_STORE. Keys come from the environment variable
-LIFECYCLE_KEYS (kid:base64key,...; the first is the active one), never from the command
-line, where other users could read them. Long work shows a progress bar on a terminal
-and ends with a summary; rows that cannot be read are listed once, at the end.
-Exit status: 0 done, 1 the store refused or failed, or some rows could not be read;
-2 bad usage (no store named, a SQLite file that does not exist).
-"""
+"""``lifecycle store ...``: migrate, re-encrypt and copy the durable stores."""
 
 from __future__ import annotations
 
@@ -33,6 +24,17 @@ from ._connect import NoStoreError, add_store_arguments, make_store
 from ._output import Output
 
 __all__ = ["register"]
+
+_DESCRIPTION = """Migrate, re-encrypt and copy the durable connection stores.
+
+The store is named by --store (a SQLite file or a postgresql:// URI), else by the
+environment variable LIFECYCLE_STORE. Keys come from the environment variable
+LIFECYCLE_KEYS (kid:base64key,...; the first is the active one), never from the command
+line, where other users could read them. Long work shows a progress bar on a terminal
+and ends with a summary; rows that cannot be read are listed once, at the end.
+Exit status: 0 done, 1 the store refused or failed, or some rows could not be read;
+2 bad usage (no store named, a SQLite file that does not exist).
+"""
 
 
 def _where(parser: argparse.ArgumentParser) -> None:
@@ -173,7 +175,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "store",
         help="migrate, re-encrypt or copy a connection store",
-        description=__doc__,
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="store_command", required=True, metavar="ACTION")
