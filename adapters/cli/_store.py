@@ -57,7 +57,7 @@ def _collected(errors: list[str]) -> Iterator[None]:
     # instead of one log line per row scrolling past the progress bar.
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            errors.append(record.getMessage())
+            errors.append(record.getMessage().removeprefix("reencrypt: "))
 
     logger = logging.getLogger("adapters.stores")
     handler, propagate = Collect(logging.ERROR), logger.propagate
