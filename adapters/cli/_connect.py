@@ -75,6 +75,7 @@ def make_store(
     keyring: Keyring | None = None,
     must_exist: bool = True,
     auto_migrate: bool = False,
+    postgres: bool | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Durable:
     """The store named by ``given`` (``--store``) or ``LIFECYCLE_STORE``, not yet opened:
@@ -86,6 +87,8 @@ def make_store(
         keyring: the keys (default: ``LIFECYCLE_KEYS``).
         must_exist: refuse a SQLite file that does not exist, rather than create one.
         auto_migrate: bring the schema up to date (for commands that write).
+        postgres: ``True`` when ``given`` is a PostgreSQL connection string of any form
+            (``--postgres``); by default only a ``postgresql://`` URI is one.
         environ: the environment (default: ``os.environ``).
 
     Raises:
@@ -96,7 +99,7 @@ def make_store(
     environ = os.environ if environ is None else environ
     location = _location(given, environ)
     keyring = Keyring.from_env(environ) if keyring is None else keyring
-    if is_postgres(location):
+    if postgres or (postgres is None and is_postgres(location)):
         store: Durable = PostgresStore(
             location, keyring=keyring, schema=schema, auto_migrate=auto_migrate
         )

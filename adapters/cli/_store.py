@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from adapters.stores import (
     CorruptRecordError,
@@ -44,11 +45,16 @@ def _where(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postgres", metavar="DSN", help="the same as --store DSN")
 
 
-def _location(args: argparse.Namespace) -> str | None:
+def _location(args: argparse.Namespace) -> dict[str, Any]:
+    # The arguments of ``make_store`` that say where the store is.
     given = [value for value in (args.store, args.sqlite, args.postgres) if value is not None]
     if len(given) > 1:
         raise NoStoreError("name the store once: --store, --sqlite or --postgres")
-    return given[0] if given else None
+    if args.postgres is not None:  # any libpq form, "host=... dbname=..." too
+        return {"given": args.postgres, "postgres": True}
+    if args.sqlite is not None:
+        return {"given": args.sqlite, "postgres": False}
+    return {"given": args.store}
 
 
 @contextmanager
@@ -74,7 +80,7 @@ def _migrate(args: argparse.Namespace, output: Output) -> int:
     # Migrating writes no secret, so it must not need the keys: a throwaway key satisfies
     # the store's refusal to run without one, and seals nothing.
     keyring = Keyring({"unused": os.urandom(32)}, "unused")
-    store = make_store(_location(args), schema=args.schema, keyring=keyring, must_exist=False)
+    store = make_store(**_location(args), schema=args.schema, keyring=keyring, must_exist=False)
     try:
         applied = store.migrate(args.to)
         version = store.schema_version()
@@ -89,7 +95,7 @@ def _reencrypt(args: argparse.Namespace, output: Output) -> int:
     keyring = Keyring.from_env()
     errors: list[str] = []
     with (
-        make_store(_location(args), schema=args.schema, keyring=keyring) as store,
+        make_store(**_location(args), schema=args.schema, keyring=keyring) as store,
         output.progress("re-encrypting rows", 0) as bar,
         _collected(errors),
     ):
