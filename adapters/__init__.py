@@ -4,4 +4,6 @@ Adapters perform the core's effects and feed the outcomes back as inputs; they n
 decide a status themselves.
 """
 
-__all__: list[str] = []
+from ._version import __version__
+
+__all__ = ["__version__"]

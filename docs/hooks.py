@@ -8,6 +8,9 @@
 - ``on_page_markdown`` replaces ``<!-- generated: NAME [ARG] -->`` with Markdown made
   from the core at build time (tables, CLI help, a replay of the example), so no page
   holds a hand-copied number.
+- ``on_page_content`` links every rule code in the text (R1 to R15, in prose and in the
+  API reference's docstrings) to its entry in the glossary; ``on_post_page`` drops the
+  hover titles that would show the private module an object is defined in.
 
 A missing Mermaid, an unknown NAME or a failing generator is a warning, which
 ``mkdocs build --strict`` turns into a failed build.
@@ -29,6 +32,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 _ROOT = Path(__file__).resolve().parent.parent
 # The package is normally installed (editable) in the environment; this makes the
@@ -48,6 +52,13 @@ MERMAID_URI = "assets/javascripts/mermaid.min.js"
 DIAGRAMS_URI = "assets/diagrams"
 EXAMPLE = Path("examples/uk-connection.jsonl")
 _MARKER = re.compile(r"<!-- generated: ([a-z-]+)(?: ([a-z_]+))? -->")
+GLOSSARY = "reference/glossary/"
+_RULE = re.compile(r"\bR(1[0-5]|[1-9])\b")
+# Text inside these is left alone: code, links, headings, diagrams' sources.
+_KEEP = {"a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "title"}
+_TAG = re.compile(r"(<[^>]+>)")
+_TAG_NAME = re.compile(r"</?([a-zA-Z0-9]+)")
+_PRIVATE_TITLE = re.compile(r' title="[^"]*\._[a-z][^"]*"')
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -148,3 +159,38 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
             return match.group(0)
 
     return _MARKER.sub(generate, markdown)
+
+
+def link_rules(html: str, glossary: str) -> str:
+    """Link each rule code (R1 to R15) in ``html``'s text to ``glossary#rN``."""
+    out, inside = [], 0
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            match = _TAG_NAME.match(part)
+            if match and match.group(1).lower() in _KEEP and not part.endswith("/>"):
+                inside += -1 if part.startswith("</") else 1
+                inside = max(inside, 0)
+            out.append(part)
+        elif inside:
+            out.append(part)
+        else:
+            out.append(
+                _RULE.sub(
+                    lambda m: f'<a class="rule" href="{glossary}#r{m.group(1)}">{m.group(0)}</a>',
+                    part,
+                )
+            )
+    return "".join(out)
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Drop hover titles that name a private module (set when cross-references are
+    resolved, after the page's content is made)."""
+    return _PRIVATE_TITLE.sub("", output)
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Link rule codes to the glossary."""
+    if page.url == GLOSSARY:
+        return html
+    return link_rules(html, get_relative_url(GLOSSARY, page.url))

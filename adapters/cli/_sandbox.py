@@ -88,24 +88,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "sandbox",
         help="run a local TrueLayer-compatible sandbox (auth server and Data API)",
-        description=__doc__,
+        description="Run the local TrueLayer-compatible sandbox until Ctrl-C: the auth "
+        "dialog, the token endpoint, the Data API and the /_admin/ controls (clock, calls, "
+        "faults, config) on one loopback address. Prints the base URL and the client "
+        "credentials it accepts (sandbox-only credentials, chosen on the command line). "
+        "Rule codes such as R6 are defined in the documentation's glossary.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: pick a free one)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="the loopback address to listen on (127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8080,
+        help="the port to listen on (default 8080; 0: any free one)",
+    )
     parser.add_argument(
         "--refresh-mode",
         choices=[mode.value for mode in RefreshMode],
         default=RefreshMode.REUSABLE.value,
-        help="refresh-token rotation (R6)",
+        help="whether a refresh hands out a new refresh token (rotation, R6)",
     )
     parser.add_argument(
         "--extend-answer",
         choices=[answer.value for answer in ExtendAnswer],
         default=ExtendAnswer.NO_ACTION_NEEDED.value,
-        help="what the extend endpoint answers (R9)",
+        help="what the extend endpoint answers (extension, R9)",
     )
-    parser.add_argument("--client-id", default="sandbox-client")
-    parser.add_argument("--client-secret", default="sandbox-secret")
+    parser.add_argument(
+        "--client-id", default="sandbox-client", help="the client id it accepts (sandbox-client)"
+    )
+    parser.add_argument(
+        "--client-secret",
+        default="sandbox-secret",
+        help="the client secret it accepts (sandbox-secret; a sandbox-only value)",
+    )
     parser.add_argument(
         "--redirect-uri",
         action="append",

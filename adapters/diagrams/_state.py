@@ -70,11 +70,37 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# An internal transition longer than this goes on indented continuation lines, one part
+# (input, guards, effects) each, so that the boxes stay readable at page width.
+_WIDEST = 64
+_INDENT = "&#160;" * 4
+
+
+def _wrapped(line: str) -> list[str]:
+    # A long guard list breaks after a comma, into lines of at most _WIDEST characters.
+    parts, current = [], ""
+    for word in line.split(", "):
+        joined = f"{current}, {word}" if current else word
+        if current and len(joined) > _WIDEST:
+            parts.append(current + ",")
+            current = " " + word
+        else:
+            current = joined
+    return [*parts, current]
+
+
+def _dot_internal(edge: Edge) -> str:
+    if len(edge.text) <= _WIDEST:
+        return _html(edge.text)
+    pieces = [piece for line in edge.lines for piece in _wrapped(line)]
+    return f"<BR/>{_INDENT}".join(_html(piece) for piece in pieces)
+
+
 def _dot_state(name: str, internal: list[str]) -> str:
     # A UML state box: the name, then its internal transitions, one per line.
     rows = f'<TR><TD><FONT POINT-SIZE="12"><B>{_html(name)}</B></FONT></TD></TR>'
     if internal:
-        body = "<BR/>".join(_html(text) for text in internal)
+        body = "<BR/>".join(internal)
         rows += f'<HR/><TR><TD ALIGN="LEFT" BALIGN="LEFT">{body}</TD></TR>'
     table = (
         '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="5" STYLE="ROUNDED">'
@@ -90,6 +116,19 @@ _DOT_STYLE = {
     Kind.COMMAND: ", style=bold, arrowhead=empty",
     Kind.TIME: ", style=dashed",
 }
+
+
+def _merged(arrows: Iterable[Edge]) -> list[Edge]:
+    # Rows with the same source, destination and kind share one arrow, their labels one
+    # under the other: seven parallel arrows from active to inactive made the picture
+    # too wide to read at page width.
+    groups: dict[tuple[str, str, Kind], list[Edge]] = {}
+    for edge in arrows:
+        groups.setdefault((edge.source, edge.dest, edge.kind), []).append(edge)
+    return [
+        Edge(source, dest, kind, tuple(line for e in group for line in e.lines), group[0].input)
+        for (source, dest, kind), group in groups.items()
+    ]
 
 
 def _dot_edge(edge: Edge) -> str:
@@ -124,7 +163,8 @@ def state_dot(
         "fillcolor=black, width=0.2, fixedsize=true];",
     ]
     for name in STATES:
-        lines.append(_dot_state(name, [e.text for e in drawn if e.internal and e.source == name]))
-    lines += [_dot_edge(edge) for edge in drawn if not edge.internal]
+        inside = [_dot_internal(e) for e in drawn if e.internal and e.source == name]
+        lines.append(_dot_state(name, inside))
+    lines += [_dot_edge(edge) for edge in _merged(e for e in drawn if not e.internal)]
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,6 @@
 """A local TrueLayer-compatible sandbox: auth dialog, token endpoint and Data API v1.
 
-An independent model of TrueLayer's side of the connection lifecycle (DOMAIN.md R1-R14),
+An independent model of TrueLayer's side of the connection lifecycle (the glossary's R1-R15),
 served over real HTTP on 127.0.0.1 so that the project's client can be tested offline.
 It imports nothing from ``lifecycle``: tests would otherwise check the core against itself.
 

@@ -1,6 +1,6 @@
 """The sandbox's settings: what TrueLayer's side does, as values a test can choose.
 
-Durations default to the documented contract (DOMAIN.md R3, R5-R9); facts marked
+Durations default to the documented contract (R3, R5-R9 of the glossary); facts marked
 *unconfirmed* there (refresh-token rotation, the extend answer) are switches here, so the
 client can be tested against every plausible behaviour.
 """

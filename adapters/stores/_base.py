@@ -167,6 +167,10 @@ class BaseStore(Managed, ABC):
         done)."""
 
     @abstractmethod
+    def _unsealed_rows(self) -> int:
+        """How many rows (records and history) are not sealed with the active key."""
+
+    @abstractmethod
     def _lease(
         self, owner: str, due_by: datetime, lease_until: datetime, now: datetime, limit: int
     ) -> list[Lease]:
@@ -326,11 +330,15 @@ class BaseStore(Managed, ABC):
                 updates.append(((row["id"], seq), data))
         return updates, failed
 
-    def reencrypt(self) -> int:
+    def reencrypt(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rewrite every row not sealed with the active key (records and history).
 
         Works in batches of 500 rows, each its own transaction, so writers are never
         held up for long; safe to run while the service runs, and to run again.
+
+        Args:
+            progress: called with (rows done, rows to do) before the first batch and
+                after each one (counting them costs one more read of each table).
 
         Returns:
             How many rows (connections plus history rows) were rewritten.
@@ -341,12 +349,19 @@ class BaseStore(Managed, ABC):
         if self._codec.keyring is None:
             return 0
         total, failed = 0, []
+        todo = 0 if progress is None else self._unsealed_rows()
+        if progress is not None:
+            progress(0, todo)
         for table, start in (("connections", ("",)), ("history", ("", 0))):
             after: tuple[Any, ...] | None = start
             while after is not None:
                 count, bad, after = self._reencrypt_batch(table, after, _BATCH)
                 total += count
                 failed += bad
+                if progress is not None:
+                    # Rows written meanwhile may add to the count: never past 100 %.
+                    done = total + len(failed)
+                    progress(done, max(todo, done))
         if failed:
             raise ReencryptError(total, tuple(sorted(set(failed))))
         return total

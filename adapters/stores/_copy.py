@@ -7,6 +7,8 @@ again with the target's; versions and history sequence numbers are kept, leases 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from attrs import evolve, frozen
 
 from ._errors import CorruptRecordError, DuplicateConnection
@@ -30,11 +32,24 @@ class CopyReport:
     failed: tuple[str, ...]
 
 
-def copy_connections(source: Store, target: Store, *, skip_existing: bool = False) -> CopyReport:
+def copy_connections(
+    source: Store,
+    target: Store,
+    *,
+    skip_existing: bool = False,
+    progress: Callable[[str, CorruptRecordError | None], None] | None = None,
+) -> CopyReport:
     """Copy every connection of ``source`` into ``target``, one transaction each.
 
     An unreadable source row is reported in ``failed`` and the copy goes on, so that one
     bad row does not hold back a migration; the report says what to repair.
+
+    Args:
+        source: the store to read.
+        target: the store to write.
+        skip_existing: leave connections the target already has, instead of failing.
+        progress: called after each connection with its id and, when its rows cannot be
+            read, the error that says why (for progress displays and error reports).
 
     Raises:
         DuplicateConnection: the target has a connection already (unless skipped).
@@ -44,8 +59,10 @@ def copy_connections(source: Store, target: Store, *, skip_existing: bool = Fals
         try:
             item = source.get(connection_id)
             history = source.history(connection_id)
-        except CorruptRecordError:
+        except CorruptRecordError as error:
             failed.append(connection_id)
+            if progress is not None:
+                progress(connection_id, error)
             continue
         try:
             target.restore(evolve(item, lease_owner=None, lease_until=None), history)
@@ -53,6 +70,8 @@ def copy_connections(source: Store, target: Store, *, skip_existing: bool = Fals
             if not skip_existing:
                 raise
             skipped.append(connection_id)
-            continue
-        copied += 1
+        else:
+            copied += 1
+        if progress is not None:
+            progress(connection_id, None)
     return CopyReport(copied, tuple(skipped), tuple(failed))

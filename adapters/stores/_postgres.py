@@ -362,6 +362,17 @@ class PostgresStore(PostgresDatabase):
             rows = connection.execute("SELECT id FROM connections ORDER BY id").fetchall()
         return [row["id"] for row in rows]
 
+    def _unsealed_rows(self) -> int:
+        active = self._codec.key_id
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT (SELECT count(*) FROM connections WHERE key_id IS DISTINCT FROM %s)"
+                " + (SELECT count(*) FROM history WHERE key_id IS DISTINCT FROM %s) AS n",
+                (active, active),
+            ).fetchone()
+        assert row is not None  # an aggregate always answers one row
+        return int(row["n"])
+
     def _reencrypt_batch(
         self, table: str, after: tuple[Any, ...], size: int
     ) -> tuple[int, list[str], tuple[Any, ...] | None]:

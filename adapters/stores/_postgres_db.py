@@ -1,6 +1,6 @@
 """PostgreSQL plumbing: the optional driver, the pool, transactions, migrations.
 
-psycopg is an optional extra (``truelayer-lifecycle[postgres]``): it is imported when a
+psycopg is an optional extra (``truelayer-lifecycle[postgres-binary]``): imported when a
 store opens, never at import, and its absence is a ``MissingDependencyError`` saying
 what to install. Pooled connections run in autocommit mode, so that a save or a lease,
 each one statement, costs one round trip; work of several statements opens a
@@ -45,7 +45,7 @@ def driver() -> tuple[Any, Any]:
     except ImportError as error:
         raise MissingDependencyError(
             "PostgresStore needs psycopg 3 and psycopg_pool: "
-            "pip install 'truelayer-lifecycle[postgres]'"
+            "pip install 'truelayer-lifecycle[postgres-binary]'"
         ) from error
     return psycopg, psycopg_pool
 

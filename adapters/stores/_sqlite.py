@@ -276,6 +276,16 @@ class SqliteStore(SqliteDatabase):
         with self._read() as connection:
             return [row[0] for row in connection.execute("SELECT id FROM connections ORDER BY id")]
 
+    def _unsealed_rows(self) -> int:
+        active = self._codec.key_id
+        with self._read() as connection:
+            row = connection.execute(
+                "SELECT (SELECT count(*) FROM connections WHERE key_id IS NULL OR key_id != ?)"
+                " + (SELECT count(*) FROM history WHERE key_id IS NULL OR key_id != ?)",
+                (active, active),
+            ).fetchone()
+        return int(row[0])
+
     def _reencrypt_batch(
         self, table: str, after: tuple[Any, ...], size: int
     ) -> tuple[int, list[str], tuple[Any, ...] | None]:

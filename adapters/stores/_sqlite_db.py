@@ -182,7 +182,7 @@ class SqliteDatabase(BaseStore):
                 )
         return [step.version for step in steps]
 
-    def reencrypt(self) -> int:
+    def reencrypt(self, progress: Callable[[int, int], None] | None = None) -> int:
         """See ``BaseStore.reencrypt``; then checkpoints the WAL so that the old page
         images (which may hold values sealed with the old key, or in clear) are gone.
 
@@ -190,7 +190,7 @@ class SqliteDatabase(BaseStore):
             ReencryptError: some rows cannot be read; every other row was moved.
         """
         try:
-            return super().reencrypt()
+            return super().reencrypt(progress)
         finally:
             with contextlib.suppress(sqlite3.Error):
                 self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -7,8 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+# The mark of a test that builds the site itself: it needs Mermaid from npm.
+NEEDS_MERMAID = pytest.mark.skipif(
+    not MERMAID.is_file(),
+    reason="node_modules/mermaid is missing: run `npm ci --ignore-scripts` (CI does)",
+)
 
 
 def build_site(config: Path, site: Path) -> subprocess.CompletedProcess[str]:

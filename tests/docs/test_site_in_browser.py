@@ -134,3 +134,54 @@ def test_the_diagrams_page_renders_every_mermaid_diagram_offline(
     for text in charts:
         assert "consent with offline_access" in text
     assert (tmp_path / "diagrams.png").stat().st_size > 10_000
+
+
+def _open(playwright: Any, width: int = 1400) -> Any:
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    return browser, page
+
+
+def test_a_reader_follows_a_rule_code_to_the_glossary_and_keeps_the_navigation(
+    served: str, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser, page = _open(playwright)
+        try:
+            page.goto(served + "diagrams/", wait_until="load")
+            # The Diagrams page keeps the site's navigation.
+            navigation = page.locator("nav.md-nav--primary")
+            assert navigation.first.is_visible()
+            assert page.get_by_role("link", name="Glossary of the rules").first.is_visible()
+
+            page.goto(served + "concepts/clocks/", wait_until="load")
+            link = page.locator("a.rule", has_text="R6").first
+            link.click()
+            page.wait_for_load_state("load")
+            assert page.url.endswith("/reference/glossary/#r6")
+            heading = page.locator("h2#r6")
+            assert heading.is_visible()
+            assert heading.inner_text().startswith("R6 The refresh")
+            box = heading.bounding_box()
+            assert box is not None and 0 <= box["y"] < 1000  # scrolled to it
+            page.screenshot(path=str(tmp_path / "glossary.png"))
+        finally:
+            browser.close()
+
+
+def test_the_home_page_draws_the_lifecycle_at_a_readable_size(served: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser, page = _open(playwright)
+        try:
+            page.goto(served, wait_until="load")
+            image = page.locator("img.lifecycle-drawing")
+            image.wait_for()
+            shown, natural = image.evaluate("(img) => [img.clientWidth, img.naturalWidth]")
+        finally:
+            browser.close()
+    # The drawing's text is 9 pt (12 px) at its natural size: shown at 80 % or more it
+    # stays at about 10 px, readable without opening it.
+    assert natural > 0
+    assert shown / natural >= 0.8, f"shown at {shown} of {natural} px"

@@ -28,7 +28,7 @@ def postgres_dsn() -> str:
     try:
         import psycopg
     except ImportError:
-        problem = "psycopg is not installed (pip install 'truelayer-lifecycle[postgres]')"
+        problem = "psycopg is not installed (pip install 'truelayer-lifecycle[postgres-binary]')"
     else:
         try:
             with psycopg.connect(dsn, connect_timeout=3) as connection:

@@ -26,7 +26,7 @@ def test_without_psycopg_the_postgres_store_says_what_to_install(
     monkeypatch.setitem(sys.modules, "psycopg", None)  # makes `import psycopg` fail
 
     store = PostgresStore("postgresql://127.0.0.1/none", keyring=keyring)
-    with pytest.raises(MissingDependencyError, match=r"truelayer-lifecycle\[postgres\]"):
+    with pytest.raises(MissingDependencyError, match=r"truelayer-lifecycle\[postgres-binary\]"):
         store.open()
 
 
