@@ -25,6 +25,7 @@ from ._callback import (
     CallbackError,
     MalformedCallback,
     StateMismatch,
+    callback_parameters,
     parse_callback,
 )
 from ._data import DATA_ENDPOINTS, AsyncTask, Data, DataEndpoint, DataQuery
@@ -148,6 +149,7 @@ __all__ = [
     "ValidationError",
     "Webhook",
     "build_auth_link",
+    "callback_parameters",
     "parse_callback",
     "parse_webhook",
     "pkce_challenge",

@@ -22,6 +22,7 @@ __all__ = [
     "CallbackError",
     "MalformedCallback",
     "StateMismatch",
+    "callback_parameters",
     "parse_callback",
 ]
 
@@ -125,6 +126,19 @@ def _fields(query_or_body: str) -> dict[str, str]:
             raise MalformedCallback(f"the callback's {name!r} contains control characters")
         fields[name] = value
     return fields
+
+
+def callback_parameters(query_or_body: str) -> dict[str, str]:
+    """The known parameters of a callback, checked for shape but not for its ``state``.
+
+    For a service that finds the attempt *by* its state (R14) before it can compare it;
+    the same limits as ``parse_callback`` apply.
+
+    Raises:
+        MalformedCallback: too long, not a query string, a parameter repeated, too long
+            or with control characters.
+    """
+    return _fields(query_or_body)
 
 
 def _check_state(fields: dict[str, str], expected_state: lifecycle.Secret) -> lifecycle.Secret:
