@@ -4,7 +4,9 @@ All three keep the ``Store`` contract (``adapters.stores._protocol``): a record 
 connection with a version for compare-and-set commits, an append-only history of every
 input decided, and leases that share due connections out among workers. The durable
 stores encrypt every secret field at rest with a ``Keyring`` and refuse to start
-without one unless told ``plaintext=True``.
+without one unless told ``plaintext=True``. Beside the records, each store keeps what
+the connection service needs: an outbox of events written with their commit, a
+journal of raw token answers, and an index of callback states by keyed hash.
 
 Example:
     from adapters.stores import Keyring, SqliteStore
@@ -32,6 +34,7 @@ from ._errors import (
 )
 from ._memory import MemoryStore
 from ._migrations import LATEST as SCHEMA_VERSION
+from ._outbox import OutboxEvent
 from ._postgres import PostgresStore
 from ._protocol import Due, HistoryEntry, Lease, Store, StoredConnection
 from ._sqlite import SqliteStore
@@ -53,6 +56,7 @@ __all__ = [
     "MemoryStore",
     "MissingDependencyError",
     "MissingKeyError",
+    "OutboxEvent",
     "PostgresStore",
     "ReencryptError",
     "SchemaError",

@@ -331,7 +331,8 @@ class BaseStore(Managed, ABC):
         return updates, failed
 
     def reencrypt(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rewrite every row not sealed with the active key (records and history).
+        """Rewrite every row not sealed with the active key (records, history, the state
+        index, the journal).
 
         Works in batches of 500 rows, each its own transaction, so writers are never
         held up for long; safe to run while the service runs, and to run again.
@@ -341,7 +342,8 @@ class BaseStore(Managed, ABC):
                 after each one (counting them costs one more read of each table).
 
         Returns:
-            How many rows (connections plus history rows) were rewritten.
+            How many rows (connections, history rows, state index entries and journal
+            answers) were rewritten.
 
         Raises:
             ReencryptError: some rows cannot be read; every other row was moved.
@@ -352,7 +354,14 @@ class BaseStore(Managed, ABC):
         todo = 0 if progress is None else self._unsealed_rows()
         if progress is not None:
             progress(0, todo)
-        for table, start in (("connections", ("",)), ("history", ("", 0))):
+        # The state index and the journal are sealed too (migration 5).
+        tables = (
+            ("connections", ("",)),
+            ("history", ("", 0)),
+            ("states", ("",)),
+            ("answers", ("", 0)),
+        )
+        for table, start in tables:
             after: tuple[Any, ...] | None = start
             while after is not None:
                 count, bad, after = self._reencrypt_batch(table, after, _BATCH)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -18,13 +20,26 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ._errors import KeyringError, MissingKeyError
 
-__all__ = ["ENV_VAR", "PREFIX", "Keyring", "SealError"]
+__all__ = ["DEVELOPMENT_INDEX_KEY", "ENV_VAR", "PREFIX", "Keyring", "SealError", "index_digest"]
 
 ENV_VAR = "LIFECYCLE_KEYS"
 PREFIX = "enc:v1:"
 _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _KEY_ID_RULE = "use 1-64 of A-Z a-z 0-9 _ . -"
 _NONCE = 12  # bytes; the size GCM is designed for
+# What an index key is derived for: HMAC(key, label). A key of its own, so that a digest
+# says nothing the AES key would, and one AES key never serves two purposes.
+_INDEX_LABEL = b"truelayer-lifecycle state index"
+# The index key of a store without keys (plaintext=True, and MemoryStore): fixed and
+# public, so the digests it makes protect nothing. Development only, like plaintext.
+DEVELOPMENT_INDEX_KEY = hmac.new(
+    b"truelayer-lifecycle development index key", _INDEX_LABEL, hashlib.sha256
+).digest()
+
+
+def index_digest(key: bytes, value: str) -> str:
+    """The keyed hash of ``value`` that an index stores in its place: HMAC-SHA256, hex."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
 class SealError(Exception):
@@ -62,6 +77,10 @@ class Keyring:
         if active not in keys:
             raise KeyringError(f"the active key {active!r} is not in the keyring")
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self._index_keys = {
+            key_id: hmac.new(key, _INDEX_LABEL, hashlib.sha256).digest()
+            for key_id, key in keys.items()
+        }
         self.active = active
 
     @property
@@ -162,6 +181,18 @@ class Keyring:
             raise SealError(
                 "authentication failed (altered, or moved from another row or field)", key_id
             ) from None
+
+    def digest(self, value: str, key_id: str | None = None) -> str:
+        """The keyed hash of ``value`` under the index key derived from key ``key_id``
+        (default: the active key): what an index stores instead of the value (R14).
+
+        Raises:
+            KeyringError: ``key_id`` is not in the ring.
+        """
+        key = self._index_keys.get(self.active if key_id is None else key_id)
+        if key is None:
+            raise KeyringError(f"key {str(key_id)[:64]!r} is not in the keyring")
+        return index_digest(key, value)
 
     @staticmethod
     def key_id_of(value: str) -> str | None:

@@ -8,22 +8,26 @@ codec as SQLite and PostgreSQL. Nothing is at rest, so nothing is encrypted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 
-from attrs import define
+from attrs import define, evolve
 
 import lifecycle as core
 
-from ._codec import Codec, HistoryRow, RecordRow, check_due, check_id, check_lease
+from ._codec import Codec, HistoryRow, RecordRow, check_due, check_id, check_lease, utc
 from ._errors import (
     ConflictError,
     ConnectionNotFound,
+    CorruptRecordError,
     DuplicateConnection,
     LeaseError,
     StoreError,
 )
+from ._extras import check_ids
+from ._journal import Extras, check_request, open_answer, seal_answer, state_digests
+from ._outbox import OutboxEvent, check_ack, check_events_query
 from ._protocol import Due, HistoryEntry, Lease, Managed, StoredConnection, check_history
 
 __all__ = ["MemoryStore"]
@@ -40,6 +44,7 @@ class _Row:
     history: list[HistoryRow]
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    state_key: str | None = None
 
     @property
     def claimable_at(self) -> datetime | None:
@@ -66,6 +71,14 @@ class MemoryStore(Managed):
         self._clock = clock or _utcnow
         self._codec = Codec(None, policy)
         self._rows: dict[str, _Row] = {}
+        # The outbox in position order (position = index + 1), with what was acked.
+        self._events: list[OutboxEvent] = []
+        self._acked: set[str] = set()
+        # The journal: (connection id, request) -> (answer JSON, when written), oldest
+        # first (a dict keeps insertion order; a replaced answer moves to the end).
+        self._answers: dict[tuple[str, int], tuple[str, datetime]] = {}
+        # The state index: digest -> the connections whose state key it is.
+        self._states: dict[str, set[str]] = {}
         self._lock = threading.RLock()
         self._closed = False
 
@@ -93,7 +106,13 @@ class MemoryStore(Managed):
         )
 
     def create(
-        self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
+        self,
+        connection_id: str,
+        record: core.Connection,
+        started: core.ConnectionStarted,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """See ``Store.create``."""
         check_id(connection_id)
@@ -101,12 +120,34 @@ class MemoryStore(Managed):
         entry = self._codec.encode_decision(
             connection_id, 1, started, core.Decision(record, True), self._clock()
         )
+        extras = Extras.of(self._codec, connection_id, events, None, link_state)
         with self._lock:
             if connection_id in self._rows:
                 raise DuplicateConnection(connection_id)
             self._row_check_open()
-            self._rows[connection_id] = _Row(encoded, 1, [entry])
+            self._check_new_events(extras)
+            self._rows[connection_id] = row = _Row(encoded, 1, [entry])
+            self._write_extras(connection_id, row, extras)
         return StoredConnection(connection_id, record, 1)
+
+    def _check_new_events(self, extras: Extras) -> None:
+        # As the durable stores' UNIQUE event_id: a repeat fails the whole write.
+        known = {event.event_id for event in self._events}
+        if any(event.event_id in known for event in extras.events):
+            raise StoreError("an event id is in the outbox already: the write is refused")
+
+    def _write_extras(self, connection_id: str, row: _Row, extras: Extras) -> None:
+        # Lock held, checks done: nothing below can fail half-way.
+        if extras.state is not None:
+            if row.state_key is not None:
+                self._states[row.state_key].discard(connection_id)
+            row.state_key = extras.state.key
+            self._states.setdefault(row.state_key, set()).add(connection_id)
+        if extras.close_answer is not None:
+            self._answers.pop((connection_id, extras.close_answer), None)
+        now = self._clock()
+        for event in extras.events:
+            self._events.append(evolve(event, position=len(self._events) + 1, recorded_at=utc(now)))
 
     def _row_check_open(self) -> None:
         if self._closed:
@@ -123,16 +164,23 @@ class MemoryStore(Managed):
         expected_version: int,
         input: core.Input,
         decision: core.Decision,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        close_answer: int | None = None,
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """See ``Store.commit``."""
         encoded = self._codec.encode_record(connection_id, decision.record)
         entry = self._codec.encode_decision(
             check_id(connection_id), expected_version + 1, input, decision, self._clock()
         )
+        extras = Extras.of(self._codec, connection_id, events, close_answer, link_state)
         with self._lock:
             row = self._row(connection_id)
             if row.version != expected_version:
                 raise ConflictError(connection_id, expected_version, row.version)
+            self._check_new_events(extras)
+            self._write_extras(connection_id, row, extras)
             if decision.accepted:
                 row.record = encoded
             row.version += 1
@@ -239,6 +287,94 @@ class MemoryStore(Managed):
     def reencrypt(self) -> int:
         """Nothing is encrypted in memory: returns 0."""
         return 0
+
+    # -- the outbox, the journal, the state index, batched reads ----------------------
+
+    def events(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        connection_id: str | None = None,
+        include_acked: bool = False,
+    ) -> tuple[OutboxEvent, ...]:
+        """See ``Store.events``."""
+        check_events_query(after, limit, connection_id)
+        with self._lock:
+            self._row_check_open()
+            found = [
+                event
+                for event in self._events[after:]
+                if (include_acked or event.event_id not in self._acked)
+                and (connection_id is None or event.connection_id == connection_id)
+            ]
+        return tuple(found[:limit])
+
+    def ack(self, event_ids: Iterable[str]) -> int:
+        """See ``Store.ack``."""
+        ids = set(check_ack(event_ids))
+        with self._lock:
+            self._row_check_open()
+            new = {event.event_id for event in self._events} & ids - self._acked
+            self._acked |= new
+        return len(new)
+
+    def record_answer(self, connection_id: str, request: int, answer: Mapping[str, Any]) -> None:
+        """See ``Store.record_answer`` (kept as JSON text; nothing is at rest)."""
+        check_request(request)
+        text, _ = seal_answer(self._codec, connection_id, request, answer)
+        with self._lock:
+            self._row(connection_id)
+            self._answers.pop((connection_id, request), None)
+            self._answers[(connection_id, request)] = (text, self._clock())
+
+    def answer(self, connection_id: str, request: int) -> Mapping[str, Any] | None:
+        """See ``Store.answer``."""
+        check_request(request)
+        with self._lock:
+            self._row_check_open()
+            found = self._answers.get((connection_id, request))
+        if found is None:
+            return None
+        return open_answer(self._codec, connection_id, request, found[0], None)
+
+    def open_answers(self, limit: int = 100) -> tuple[tuple[str, int], ...]:
+        """See ``Store.open_answers``."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError("open_answers needs a limit of at least 1")
+        with self._lock:
+            self._row_check_open()
+            return tuple(list(self._answers)[:limit])
+
+    def find_by_state(self, state: core.Secret) -> str | None:
+        """See ``Store.find_by_state``."""
+        if not isinstance(state, core.Secret):
+            raise TypeError("find_by_state takes the state as a lifecycle.Secret")
+        with self._lock:
+            self._row_check_open()
+            found = set().union(
+                *(self._states.get(digest, set()) for digest in state_digests(self._codec, state))
+            )
+        # R14: a state held by two connections names neither (see the durable stores).
+        return next(iter(found)) if len(found) == 1 else None
+
+    def get_many(
+        self, connection_ids: Sequence[str]
+    ) -> dict[str, StoredConnection | CorruptRecordError]:
+        """See ``Store.get_many``."""
+        ids = check_ids(connection_ids)
+        found: dict[str, StoredConnection | CorruptRecordError] = {}
+        with self._lock:
+            self._row_check_open()
+            for connection_id in ids:
+                row = self._rows.get(connection_id)
+                if row is None:
+                    continue
+                try:
+                    found[connection_id] = self._stored(connection_id, row)
+                except CorruptRecordError as error:
+                    found[connection_id] = error
+        return found
 
     def close(self) -> None:
         """Forget nothing, accept nothing more."""

@@ -164,6 +164,79 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX leases_claimable ON leases (claimable_at, id)",
         ),
     ),
+    Migration(
+        5,
+        "the outbox, the journal of raw answers, and the callback state index",
+        # outbox: events written with the commit that caused them (position: commit
+        # order; SQLite's single writer gives it, PostgreSQL takes the one row of
+        # outbox_positions, locked until the commit). The partial index keeps "the
+        # unacknowledged events after P" short however many were acknowledged.
+        # answers: the raw answer of a token request, sealed, until the commit that
+        # applies it deletes it (R15). connections.state_key: the keyed hash of the
+        # link's state (R14), with a sealed copy for reencrypt; indexed where set.
+        sqlite=(
+            """CREATE TABLE outbox (
+                position INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL UNIQUE,
+                connection_id TEXT NOT NULL REFERENCES connections (id),
+                type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                consent_expires_at TEXT,
+                at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                acked_at TEXT
+            )""",
+            "CREATE INDEX outbox_unacked ON outbox (position) WHERE acked_at IS NULL",
+            "CREATE INDEX outbox_connection ON outbox (connection_id, position)",
+            """CREATE TABLE answers (
+                connection_id TEXT NOT NULL REFERENCES connections (id),
+                request INTEGER NOT NULL,
+                answer TEXT NOT NULL,
+                key_id TEXT,
+                recorded_at TEXT NOT NULL,
+                PRIMARY KEY (connection_id, request)
+            )""",
+            "CREATE INDEX answers_oldest ON answers (recorded_at, connection_id, request)",
+            "ALTER TABLE connections ADD COLUMN state_key TEXT",
+            "ALTER TABLE connections ADD COLUMN state_sealed TEXT",
+            "CREATE INDEX connections_state_key ON connections (state_key)"
+            " WHERE state_key IS NOT NULL",
+        ),
+        postgres=(
+            """CREATE TABLE outbox (
+                position bigint PRIMARY KEY,
+                event_id text NOT NULL UNIQUE,
+                connection_id text NOT NULL REFERENCES connections (id),
+                type text NOT NULL,
+                status text NOT NULL,
+                reason text,
+                consent_expires_at timestamptz,
+                at timestamptz NOT NULL,
+                recorded_at timestamptz NOT NULL,
+                acked_at timestamptz
+            )""",
+            "CREATE INDEX outbox_unacked ON outbox (position) WHERE acked_at IS NULL",
+            "CREATE INDEX outbox_connection ON outbox (connection_id, position)",
+            """CREATE TABLE outbox_positions (
+                one boolean PRIMARY KEY DEFAULT true CHECK (one),
+                last bigint NOT NULL
+            )""",
+            "INSERT INTO outbox_positions (one, last) VALUES (true, 0)",
+            """CREATE TABLE answers (
+                connection_id text NOT NULL REFERENCES connections (id),
+                request bigint NOT NULL,
+                answer text NOT NULL,
+                key_id text,
+                recorded_at timestamptz NOT NULL,
+                PRIMARY KEY (connection_id, request)
+            )""",
+            "CREATE INDEX answers_oldest ON answers (recorded_at, connection_id, request)",
+            "ALTER TABLE connections ADD COLUMN state_key text, ADD COLUMN state_sealed text",
+            "CREATE INDEX connections_state_key ON connections (state_key)"
+            " WHERE state_key IS NOT NULL",
+        ),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

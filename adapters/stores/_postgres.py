@@ -22,8 +22,11 @@ from ._errors import (
     DuplicateConnection,
     LeaseError,
 )
-from ._postgres_db import PostgresDatabase, driver
+from ._journal import Extras
+from ._outbox import OutboxEvent
+from ._postgres_db import driver
 from ._postgres_db import postgres_time as _time
+from ._postgres_extras import PostgresExtras
 from ._protocol import Due, HistoryEntry, Lease, StoredConnection
 
 if TYPE_CHECKING:
@@ -108,7 +111,7 @@ _COMMIT_REFUSED = (
 )
 
 
-class PostgresStore(PostgresDatabase):
+class PostgresStore(PostgresExtras):
     """A store in a PostgreSQL schema, shared safely by any number of processes.
 
     Args:
@@ -143,7 +146,12 @@ class PostgresStore(PostgresDatabase):
         return self._stored(row, _time)
 
     def _insert(
-        self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows, version: int
+        self,
+        connection: psycopg.Connection[Any],
+        connection_id: str,
+        rows: Rows,
+        version: int,
+        extras: Extras | None = None,
     ) -> None:
         psycopg, _ = driver()
         record = rows.record
@@ -170,6 +178,8 @@ class PostgresStore(PostgresDatabase):
             (connection_id, version, record.next_due, record.next_due),
         )
         self._append(connection, connection_id, rows)
+        if extras is not None:
+            self._write_extras(connection, connection_id, extras)
 
     def _append(self, connection: psycopg.Connection[Any], connection_id: str, rows: Rows) -> None:
         with connection.cursor() as cursor:
@@ -196,12 +206,19 @@ class PostgresStore(PostgresDatabase):
             )
 
     def create(
-        self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
+        self,
+        connection_id: str,
+        record: core.Connection,
+        started: core.ConnectionStarted,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """See ``Store.create``."""
         rows = self._created(connection_id, record, started)
+        extras = self._extras(connection_id, events, None, link_state)
         with self._transaction(atomic=True) as connection:
-            self._insert(connection, connection_id, rows, 1)
+            self._insert(connection, connection_id, rows, 1, extras)
         return StoredConnection(connection_id, record, 1)
 
     def restore(self, item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
@@ -216,9 +233,14 @@ class PostgresStore(PostgresDatabase):
         expected_version: int,
         input: core.Input,
         decision: core.Decision,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        close_answer: int | None = None,
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """See ``Store.commit``."""
         rows = self._committed(connection_id, expected_version, input, decision)
+        extras = self._extras(connection_id, events, close_answer, link_state)
         version, record, entry = expected_version + 1, rows.record, rows.history[0]
         history = (
             connection_id,
@@ -233,7 +255,10 @@ class PostgresStore(PostgresDatabase):
             entry.key_id,
             entry.recorded_at,
         )
-        with self._transaction() as connection:
+        # Without extras the commit is one statement (autocommit: one round trip); with
+        # them, one transaction: the extras are written only if the compare-and-set won.
+        plain = extras == Extras()
+        with self._transaction(atomic=not plain) as connection:
             if record is not None:
                 row = connection.execute(
                     _COMMIT_ACCEPTED,
@@ -267,6 +292,8 @@ class PostgresStore(PostgresDatabase):
                 if found is None:
                     raise ConnectionNotFound(connection_id)
                 raise ConflictError(connection_id, expected_version, int(found["version"]))
+            if not plain:
+                self._write_extras(connection, connection_id, extras)
         return StoredConnection(
             connection_id, decision.record, version, row["lease_owner"], _time(row["lease_until"])
         )
@@ -371,11 +398,13 @@ class PostgresStore(PostgresDatabase):
                 (active, active),
             ).fetchone()
         assert row is not None  # an aggregate always answers one row
-        return int(row["n"])
+        return int(row["n"]) + self._unsealed_extras()
 
     def _reencrypt_batch(
         self, table: str, after: tuple[Any, ...], size: int
     ) -> tuple[int, list[str], tuple[Any, ...] | None]:
+        if table in ("states", "answers"):
+            return self._reencrypt_extras(table, after, size)
         active = self._codec.key_id
         with self._transaction(atomic=True) as connection:
             if table == "connections":

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import lifecycle as core
 
-from ._base import BaseStore
 from ._codec import utc
 from ._crypto import Keyring
 from ._errors import MissingDependencyError, StoreError, StoreUnavailableError
+from ._extras import ExtrasStore
 from ._migrations import pending
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def postgres_time(value: object) -> datetime | None:
     return None if value is None else utc(value)  # type: ignore[arg-type]
 
 
-class PostgresDatabase(BaseStore):
+class PostgresDatabase(ExtrasStore):
     """The connection half of ``PostgresStore`` (see there for the arguments)."""
 
     def __init__(

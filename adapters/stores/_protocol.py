@@ -11,14 +11,18 @@ against two writers comes from the version check alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 from attrs import frozen
 
 import lifecycle as core
+
+if TYPE_CHECKING:
+    from ._errors import CorruptRecordError
+    from ._outbox import OutboxEvent
 
 __all__ = ["Due", "HistoryEntry", "Lease", "Managed", "Store", "StoredConnection", "check_history"]
 
@@ -124,13 +128,27 @@ class Store(Protocol):
         ...
 
     def create(
-        self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
+        self,
+        connection_id: str,
+        record: core.Connection,
+        started: core.ConnectionStarted,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """Store a new connection at version 1, with ``started`` as history row 1.
 
+        Args:
+            connection_id: the new connection's id (1-200 characters).
+            record: its first record.
+            started: the input that began it.
+            events: outbox events to write in the same transaction (see ``commit``).
+            link_state: the state of the link it starts with, indexed for
+                ``find_by_state`` (see ``commit``).
+
         Raises:
-            DuplicateConnection: the id is taken.
-            ValueError: the id is empty or longer than 200 characters.
+            DuplicateConnection: the id is taken; nothing written.
+            ValueError: the id is empty or longer than 200 characters, or a bad event.
         """
         ...
 
@@ -149,15 +167,35 @@ class Store(Protocol):
         expected_version: int,
         input: core.Input,
         decision: core.Decision,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        close_answer: int | None = None,
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """Record a decision atomically: compare-and-set on the version, then write.
 
         The version always bumps and a history row is always appended; the record is
         replaced only when the decision was accepted (a refusal leaves it as it was).
+        Everything below is written in the same transaction, or nothing is.
+
+        Args:
+            connection_id: the connection.
+            expected_version: the version read; the commit is refused otherwise.
+            input: the input decided.
+            decision: the core's decision on it.
+            events: outbox events (``OutboxEvent`` of this connection, ``position`` 0,
+                ``recorded_at`` None, ids unique in the store); the store numbers them.
+            close_answer: the request number whose journal answer this commit applies:
+                that answer is deleted with the commit (R15), so it is either still in
+                the journal or in the record.
+            link_state: the state of the link just issued (R14): the connection's state
+                key becomes its keyed hash; without it the key is kept.
 
         Raises:
             ConflictError: the stored version is not ``expected_version``; nothing written.
             ConnectionNotFound: no such connection.
+            ValueError: a bad event or request number; nothing written.
+            StoreError: an event id already in the outbox; nothing written.
         """
         ...
 
@@ -218,6 +256,96 @@ class Store(Protocol):
 
     def connection_ids(self) -> list[str]:
         """Every connection id, sorted."""
+        ...
+
+    def get_many(
+        self, connection_ids: Sequence[str]
+    ) -> dict[str, StoredConnection | CorruptRecordError]:
+        """Read many connections in one round trip (one statement), for a worker's batch.
+
+        Returns:
+            Each id found -> its ``StoredConnection``, or the ``CorruptRecordError`` its
+            row raises (a bad row never fails the batch); unknown ids are absent.
+
+        Raises:
+            TypeError: not a sequence of ids (a lone string is refused).
+        """
+        ...
+
+    def events(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        connection_id: str | None = None,
+        include_acked: bool = False,
+    ) -> tuple[OutboxEvent, ...]:
+        """Outbox events with ``position > after``, in position order (commit order:
+        hence in order per connection), up to ``limit``.
+
+        Args:
+            after: the last position the reader has seen (0: from the start).
+            limit: at most this many.
+            connection_id: only this connection's events.
+            include_acked: include events already acknowledged.
+
+        Raises:
+            ValueError: ``after`` < 0, ``limit`` < 1, or a bad connection id.
+            CorruptRecordError: an event row cannot be read.
+        """
+        ...
+
+    def ack(self, event_ids: Iterable[str]) -> int:
+        """Acknowledge events: ``events`` no longer lists them (unless
+        ``include_acked``). Unknown and already acknowledged ids are ignored.
+
+        Returns:
+            How many events were newly acknowledged.
+
+        Raises:
+            TypeError: not an iterable of ids (a lone string is refused).
+        """
+        ...
+
+    def record_answer(self, connection_id: str, request: int, answer: Mapping[str, Any]) -> None:
+        """Journal the raw answer of request ``request`` the moment it arrives (R15):
+        sealed whole (it holds tokens), durably, in its own transaction, whatever the
+        record's version. Writing the same (connection, request) again replaces it.
+
+        Raises:
+            ConnectionNotFound: no such connection.
+            TypeError: the answer is not a mapping of JSON values.
+            ValueError: ``request`` is not a whole number >= 1.
+        """
+        ...
+
+    def answer(self, connection_id: str, request: int) -> Mapping[str, Any] | None:
+        """The journalled answer of a request, decrypted, or ``None``.
+
+        Raises:
+            CorruptRecordError: it cannot be read (``DecryptionError`` when it does not
+                decrypt); names the connection.
+            ValueError: ``request`` is not a whole number >= 1.
+        """
+        ...
+
+    def open_answers(self, limit: int = 100) -> tuple[tuple[str, int], ...]:
+        """(connection id, request) of every journalled answer no commit has closed,
+        oldest (last written) first: what to resolve on start.
+
+        Raises:
+            ValueError: ``limit`` < 1.
+        """
+        ...
+
+    def find_by_state(self, state: core.Secret) -> str | None:
+        """The connection whose state key is the keyed hash of ``state`` (R14), through
+        an index; tries the digest under every key of the keyring, so it survives a key
+        rotation. ``None`` when none matches (or, refusing to guess, more than one).
+
+        Raises:
+            TypeError: ``state`` is not a ``lifecycle.Secret``.
+        """
         ...
 
     def restore(self, item: StoredConnection, history: Sequence[HistoryEntry]) -> None:

@@ -16,9 +16,11 @@ import lifecycle as core
 from ._base import Rows, claimable_range, due_rows, lease_rows
 from ._codec import iso_utc
 from ._errors import ConflictError, ConnectionNotFound, DuplicateConnection, LeaseError
+from ._journal import Extras
+from ._outbox import OutboxEvent
 from ._protocol import Due, HistoryEntry, Lease, StoredConnection
-from ._sqlite_db import SqliteDatabase
 from ._sqlite_db import sqlite_time as _time
+from ._sqlite_extras import SqliteExtras
 
 __all__ = ["DUE", "LEASE", "SqliteStore"]
 
@@ -58,7 +60,7 @@ _GET = (
 )
 
 
-class SqliteStore(SqliteDatabase):
+class SqliteStore(SqliteExtras):
     """A store in one SQLite file, safe for many threads and processes.
 
     Args:
@@ -85,7 +87,12 @@ class SqliteStore(SqliteDatabase):
         return self._stored(row, _time)
 
     def _insert(
-        self, connection: sqlite3.Connection, connection_id: str, rows: Rows, version: int
+        self,
+        connection: sqlite3.Connection,
+        connection_id: str,
+        rows: Rows,
+        version: int,
+        extras: Extras | None = None,
     ) -> None:
         record = rows.record
         assert record is not None  # a new connection always has its record
@@ -111,6 +118,8 @@ class SqliteStore(SqliteDatabase):
             (connection_id, version, due, due),
         )
         self._append(connection, connection_id, rows)
+        if extras is not None:
+            self._write_extras(connection, connection_id, extras)
 
     def _append(self, connection: sqlite3.Connection, connection_id: str, rows: Rows) -> None:
         connection.executemany(
@@ -135,12 +144,19 @@ class SqliteStore(SqliteDatabase):
         )
 
     def create(
-        self, connection_id: str, record: core.Connection, started: core.ConnectionStarted
+        self,
+        connection_id: str,
+        record: core.Connection,
+        started: core.ConnectionStarted,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """See ``Store.create``."""
         rows = self._created(connection_id, record, started)
+        extras = self._extras(connection_id, events, None, link_state)
         with self._write() as connection:
-            self._insert(connection, connection_id, rows, 1)
+            self._insert(connection, connection_id, rows, 1, extras)
         return StoredConnection(connection_id, record, 1)
 
     def restore(self, item: StoredConnection, history: Sequence[HistoryEntry]) -> None:
@@ -155,9 +171,14 @@ class SqliteStore(SqliteDatabase):
         expected_version: int,
         input: core.Input,
         decision: core.Decision,
+        *,
+        events: Sequence[OutboxEvent] = (),
+        close_answer: int | None = None,
+        link_state: core.Secret | None = None,
     ) -> StoredConnection:
         """See ``Store.commit``."""
         rows = self._committed(connection_id, expected_version, input, decision)
+        extras = self._extras(connection_id, events, close_answer, link_state)
         version = expected_version + 1
         with self._write() as connection:
             row = connection.execute(_GET, (connection_id,)).fetchone()
@@ -196,6 +217,7 @@ class SqliteStore(SqliteDatabase):
                     "UPDATE leases SET version = ? WHERE id = ?", (version, connection_id)
                 )
             self._append(connection, connection_id, rows)
+            self._write_extras(connection, connection_id, extras)
         return StoredConnection(
             connection_id, decision.record, version, row["lease_owner"], _time(row["lease_until"])
         )
@@ -284,11 +306,13 @@ class SqliteStore(SqliteDatabase):
                 " + (SELECT count(*) FROM history WHERE key_id IS NULL OR key_id != ?)",
                 (active, active),
             ).fetchone()
-        return int(row[0])
+        return int(row[0]) + self._unsealed_extras()
 
     def _reencrypt_batch(
         self, table: str, after: tuple[Any, ...], size: int
     ) -> tuple[int, list[str], tuple[Any, ...] | None]:
+        if table in ("states", "answers"):
+            return self._reencrypt_extras(table, after, size)
         active = self._codec.key_id
         with self._write() as connection:
             if table == "connections":

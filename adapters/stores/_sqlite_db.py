@@ -22,10 +22,10 @@ from typing import Any
 
 import lifecycle as core
 
-from ._base import BaseStore
 from ._codec import iso_utc, parse_utc
 from ._crypto import Keyring
 from ._errors import StoreError, StoreUnavailableError
+from ._extras import ExtrasStore
 from ._migrations import pending
 
 __all__ = ["SqliteDatabase", "sqlite_time"]
@@ -49,7 +49,7 @@ def sqlite_time(value: object) -> datetime | None:
     return None if value is None else parse_utc(str(value))
 
 
-class SqliteDatabase(BaseStore):
+class SqliteDatabase(ExtrasStore):
     """The connection half of ``SqliteStore`` (see there for the arguments)."""
 
     def __init__(
