@@ -46,7 +46,7 @@ def translate(error: Exception, connection_id: str | None) -> ServiceError | Non
     if isinstance(error, ServiceError):
         return error
     if isinstance(error, ConnectionNotFound):
-        return UnknownConnection(connection_id or error.connection_id)
+        return UnknownConnection(connection_id or str(error.connection_id))
     if isinstance(error, StoreError):
         return ServiceError(f"the store failed: {error}")
     if isinstance(error, TrueLayerError):

@@ -71,7 +71,7 @@ def answer_event(answer: Mapping[str, Any], at: datetime, request: int) -> core.
     if kind != "grant":
         raise core.MalformedInputError("a stored answer of an unknown kind")
     try:
-        call = Call(answer.get("call"))
+        call = Call(str(answer.get("call")))
         access = _secret(answer.get("access_token"))
         expires_in = answer.get("expires_in")
         if access is None or not isinstance(expires_in, int):

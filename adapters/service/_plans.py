@@ -80,7 +80,7 @@ class Plans:
     def now(self, record: core.Connection) -> Plan[datetime]:
         """The service's time, never before the record's last input (a skewed clock of
         another machine must not make the core refuse everything as going backwards)."""
-        now = yield Now()
+        now: datetime = yield Now()
         return max(now, record.last_input_at)
 
     def decide(
@@ -213,25 +213,45 @@ class Plans:
             assert reason is not None
             raise Refused(connection_id, reason, decision.detail)
 
-    def _perform_refresh(self, connection_id: str, stored: StoredConnection) -> Plan[core.Secret]:
+    def refresh(
+        self, connection_id: str, *, after_lost_extension: bool = False
+    ) -> Plan[core.Secret]:
+        """Refresh now, whatever the access token's expiry (R6: keep the refresh token
+        alive before its first-use window closes; find out after a lost extension)."""
+        while True:
+            stored: StoredConnection = yield Load(connection_id)
+            at = yield from self.now(stored.record)
+            decision = core.apply(stored.record, core.Refresh(at), self.policy)
+            if not decision.accepted:
+                assert decision.reason is not None
+                raise Refused(connection_id, decision.reason, decision.detail)
+            refresh = core.Refresh(at)
+            events = events_for(connection_id, stored.record, refresh, decision, self.policy)
+            try:
+                stored = yield Commit(connection_id, stored.version, refresh, decision, events)
+            except ConflictError:
+                continue
+            return (yield from self._perform_refresh(connection_id, stored, after_lost_extension))
+
+    def _perform_refresh(
+        self, connection_id: str, stored: StoredConnection, after_lost_extension: bool = False
+    ) -> Plan[core.Secret]:
         request = stored.record.request
         refresh_token = stored.record.grant.refresh_token
-        assert request is not None
+        assert request is not None  # the core just asked
         assert refresh_token is not None
         try:
             grant = yield Call("refresh", (refresh_token,))
         except TrueLayerError as error:
-            if isinstance(error, InvalidGrant) and stored.record.last_error == _LOST_EXTENSION:
-                # An extension whose answer was lost did take effect: it replaced the
-                # refresh token this one was, and its successor never reached us (R15).
+            if isinstance(error, InvalidGrant) and after_lost_extension:
+                # The lost extension did take effect: it replaced the refresh token this
+                # one was, and its successor never reached us (R15).
                 yield from self.decide(
                     connection_id,
-                    lambda at, _: core.TokenLost(
-                        at, error="invalid_grant", request=request.number
-                    ),
+                    lambda at, _: core.TokenLost(at, error="invalid_grant", request=request.number),
                 )
-                raise _failure(connection_id, error) from None
-            yield from self.feed_failure(connection_id, request.number, error)
+            else:
+                yield from self.feed_failure(connection_id, request.number, error)
             raise _failure(connection_id, error) from None
         _, decision = yield from self.answered(connection_id, request.number, grant)
         token = decision.record.grant.access_token
@@ -384,10 +404,19 @@ class Plans:
             # Neither is repeated: the request failed (the reconfirmation stays unspent).
             # After a lost extension the next refresh finds out whether the old refresh
             # token still works; if not, the extension's tokens are lost (token_lost).
-            error = _LOST_EXTENSION if request.effect is core.Effect.EXTEND_CONNECTION else "lost"
+            extension = request.effect is core.Effect.EXTEND_CONNECTION
+            error = "extension_lost" if extension else "lost"
             _, decision = yield from self.decide(
                 connection_id, lambda at, _: core.RequestFailed(at, error=error, request=number)
             )
+            if extension and decision.accepted:
+                # Find out now whether the old refresh token still works (R15).
+                try:
+                    yield from self.refresh(connection_id, after_lost_extension=True)
+                except (BankRefused, BankUnavailable, Refused):
+                    pass  # recorded: token_lost, or a failure the agenda comes back to
+                stored = yield Load(connection_id)
+                return core.Decision(stored.record, True)
             return decision
         try:
             if request.effect is core.Effect.DELETE_CONNECTION:
@@ -418,9 +447,6 @@ class Plans:
             raise _failure(connection_id, error) from None
         _, decision = yield from self.answered(connection_id, number, result)
         return decision
-
-
-_LOST_EXTENSION = "extension_lost"  # what a lost extension leaves in ``last_error``
 
 
 class _NoToken(Exception):
