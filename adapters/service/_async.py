@@ -117,6 +117,11 @@ class AsyncConnections:
         async with self._flight(connection_id):
             return await self._run(self._face.plans.access_token(connection_id), connection_id)
 
+    async def refresh(self, connection_id: str) -> core.Secret:
+        """See ``Connections.refresh``."""
+        async with self._flight(connection_id):
+            return await self._run(self._face.plans.refresh(connection_id), connection_id)
+
     async def _data(self, connection_id: str, method: str, *args: Any, **kwargs: Any) -> Any:
         await self.access_token(connection_id)
         plan = self._face.data_plan(connection_id, method, args, kwargs)

@@ -177,6 +177,17 @@ class Connections:
         with self._flight(connection_id):
             return self._run(self._face.plans.access_token(connection_id), connection_id)
 
+    def refresh(self, connection_id: str) -> core.Secret:
+        """Refresh now, whatever the access token's expiry: a never-used refresh token is
+        kept alive this way before its first-use window closes (R6). Returns the new token.
+
+        Raises:
+            Refused: e.g. ``request_in_flight``, ``no_offline_access``, ``not_active``.
+            BankRefused, BankUnavailable: the refresh failed (its outcome is recorded).
+        """
+        with self._flight(connection_id):
+            return self._run(self._face.plans.refresh(connection_id), connection_id)
+
     def _data(self, connection_id: str, method: str, *args: Any, **kwargs: Any) -> Any:
         self.access_token(connection_id)  # refresh first, single flight, when due
         return self._run(self._face.data_plan(connection_id, method, args, kwargs), connection_id)
