@@ -12,20 +12,8 @@ import lifecycle as core
 from adapters.stores import ConflictError, HistoryEntry, OutboxEvent, Store
 from adapters.truelayer import ExtendUser, TrueLayerClient, TrueLayerError
 
-from ._face import Face, translate
-from ._ops import (
-    Call,
-    Commit,
-    Create,
-    FindByState,
-    Load,
-    Now,
-    Op,
-    Pause,
-    Plan,
-    ReadAnswer,
-    RecordAnswer,
-)
+from ._face import Face, call_store, perform_store, translate
+from ._ops import Call, Now, Op, Pause, Plan
 from ._results import Begun, CallbackOutcome, ExtendOutcome, StatusView
 from ._status import status_view
 
@@ -83,34 +71,14 @@ class Connections:
     # -- performing a plan -------------------------------------------------------------
 
     def _perform(self, op: Op) -> Any:
-        store = self.store
-        if isinstance(op, Load):
-            return store.get(op.connection_id)
-        if isinstance(op, Commit):
-            return store.commit(
-                op.connection_id,
-                op.version,
-                op.input,
-                op.decision,
-                events=op.events,
-                close_answer=op.close_answer,
-                link_state=op.link_state,
-            )
-        if isinstance(op, Create):
-            return store.create(op.connection_id, op.record, op.started, events=op.events)
-        if isinstance(op, RecordAnswer):
-            return store.record_answer(op.connection_id, op.request, op.answer)
-        if isinstance(op, ReadAnswer):
-            return store.answer(op.connection_id, op.request)
-        if isinstance(op, FindByState):
-            return store.find_by_state(op.state)
         if isinstance(op, Call):
             return getattr(self.client, op.method)(*op.args, **op.kwargs)
         if isinstance(op, Now):
             return self._face.now()
-        assert isinstance(op, Pause)
-        time.sleep(op.seconds)
-        return None
+        if isinstance(op, Pause):
+            time.sleep(op.seconds)
+            return None
+        return perform_store(self.store, op)
 
     def _run(self, plan: Plan[T], connection_id: str | None = None) -> T:
         value: Any = None
@@ -315,10 +283,4 @@ class Connections:
         return self._store_call(lambda: self.store.ack(list(event_ids)))
 
     def _store_call(self, call: Callable[[], T], connection_id: str | None = None) -> T:
-        try:
-            return call()
-        except Exception as error:
-            translated = translate(error, connection_id)
-            if translated is None:
-                raise
-            raise translated from error
+        return call_store(call, connection_id)
