@@ -33,7 +33,10 @@ class AsyncConnections:
     Args:
         store: as for ``Connections`` (its calls run in a worker thread).
         client: an ``AsyncTrueLayerClient``.
-        policy, clock, lease, wait: as for ``Connections``.
+        policy: as for ``Connections``.
+        clock: as for ``Connections``.
+        lease: as for ``Connections``.
+        wait: as for ``Connections``.
     """
 
     def __init__(

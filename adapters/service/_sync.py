@@ -139,7 +139,8 @@ class Connections:
 
         Raises:
             Refused: the connection cannot give one (not active, no refresh possible).
-            BankRefused, BankUnavailable: the refresh failed (its outcome is recorded).
+            BankRefused: the refresh was refused (its outcome is recorded).
+            BankUnavailable: the refresh failed for now (its outcome is recorded).
             UnresolvedRequest: another refresh's outcome is unknown.
         """
         with self._flight(connection_id):
@@ -151,7 +152,8 @@ class Connections:
 
         Raises:
             Refused: e.g. ``request_in_flight``, ``no_offline_access``, ``not_active``.
-            BankRefused, BankUnavailable: the refresh failed (its outcome is recorded).
+            BankRefused: the refresh was refused (its outcome is recorded).
+            BankUnavailable: the refresh failed for now (its outcome is recorded).
         """
         with self._flight(connection_id):
             return self._run(self._face.plans.refresh(connection_id), connection_id)
@@ -169,7 +171,10 @@ class Connections:
         retry once; a 403 ``access_denied`` is recorded (R11).
 
         Raises:
-            BankRefused, BankUnavailable, Refused, UnknownConnection.
+            BankRefused: TrueLayer refused the call (a 403 ``access_denied`` is recorded).
+            BankUnavailable: TrueLayer or the bank failed; try again later.
+            Refused: the connection is not active, or no token can be had.
+            UnknownConnection: no such connection.
         """
         return self._data(connection_id, "accounts", **options)
 
@@ -210,7 +215,8 @@ class Connections:
 
         Raises:
             Refused: e.g. ``consent_not_reconfirmed``, ``region_not_extendable``.
-            BankRefused, BankUnavailable: the call failed (recorded).
+            BankRefused: TrueLayer refused the extension (recorded).
+            BankUnavailable: TrueLayer did not answer usefully (recorded).
         """
         return self._run(self._face.extend_plan(connection_id, user), connection_id)
 
@@ -218,7 +224,10 @@ class Connections:
         """Delete the connection at TrueLayer and record it (R12).
 
         Raises:
-            Refused, BankRefused, BankUnavailable, UnknownConnection.
+            Refused: e.g. already revoked, or a request in flight.
+            BankRefused: TrueLayer refused the deletion (recorded).
+            BankUnavailable: TrueLayer did not answer usefully (recorded).
+            UnknownConnection: no such connection.
         """
         with self._flight(connection_id):
             self._run(self._face.plans.revoke(connection_id), connection_id)
