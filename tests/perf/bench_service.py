@@ -61,7 +61,9 @@ def _seed(connections: Connections, sandbox: Sandbox, count: int) -> list[str]:
 
 
 def _warm(_: int) -> int:
-    # Start the pool's processes (and their imports) before anything is timed.
+    # Start the pool's processes (and their imports) before anything is timed: each
+    # task takes long enough that every process gets one.
+    time.sleep(0.3)
     return os.getpid()
 
 
@@ -136,8 +138,7 @@ def refreshes(sandbox: Sandbox, kind: str, raw: dict[str, bytes]) -> None:
             ]
             chunks = [ids[n::processes] for n in range(processes)]
             with ProcessPoolExecutor(processes, mp_context=context) as pool:
-                while len(set(pool.map(_warm, range(processes * 4)))) < processes:
-                    pass
+                list(pool.map(_warm, range(processes)))
                 start = time.perf_counter()
                 list(pool.map(_raw_refreshes, [sandbox.base_url] * processes,
                               [tokens[n::processes] for n in range(processes)]))  # fmt: skip
