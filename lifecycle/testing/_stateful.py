@@ -110,7 +110,6 @@ def lifecycle_machine(
             decision = apply(before, input, policy)
             check_step(before, input, decision, policy)
             got = self.system.feed(input)
-            _agree(got.record, decision.record, f"after {input.TYPE} at {input.at.isoformat()}")
             if compare_decisions:
                 ours = (got.accepted, got.reason, got.effects)
                 core = (decision.accepted, decision.reason, decision.effects)
@@ -119,6 +118,7 @@ def lifecycle_machine(
                         f"{input.TYPE}: the system decided (accepted, reason, effects) = "
                         f"{ours}, the core {core}"
                     )
+            _agree(got.record, decision.record, f"after {input.TYPE} at {input.at.isoformat()}")
             self.model = decision.record
 
         @precondition(lambda self: self.model is not None)
