@@ -100,14 +100,21 @@ def lifecycle_postgres_dsn(request: pytest.FixtureRequest) -> str:
     """The DSN given for PostgreSQL; skips the test when none is given."""
     dsn = request.config.getoption("--lifecycle-postgres-dsn") or os.environ.get(DSN_ENV)
     if not dsn:
-        pytest.skip(
-            f"no PostgreSQL DSN given: pass --lifecycle-postgres-dsn=... or set {DSN_ENV}"
-        )
+        pytest.skip(f"no PostgreSQL DSN given: pass --lifecycle-postgres-dsn=... or set {DSN_ENV}")
     try:
         import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("psycopg is not installed: pip install 'truelayer-lifecycle[postgres]'")
-    return str(dsn)
+    return _Dsn(dsn)
+
+
+class _Dsn(str):
+    """A DSN whose repr hides it: pytest shows fixture values in its reports."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<PostgreSQL DSN>"
 
 
 @pytest.fixture
@@ -129,8 +136,12 @@ def lifecycle_postgres_store(
     )
     try:
         store.open()
-    except StoreUnavailableError as error:
-        pytest.fail(f"the PostgreSQL DSN given does not answer ({type(error).__name__})")
+    except StoreUnavailableError:
+        answered = False
+    else:
+        answered = True
+    if not answered:  # out of the except block: no traceback to show the DSN in
+        pytest.fail("the PostgreSQL DSN given does not answer", pytrace=False)
     try:
         yield store
     finally:

@@ -81,7 +81,7 @@ def test_inputs_of_each_type_build(kind: str) -> None:
     @settings(max_examples=5, database=None)
     @given(inputs(kind))
     def check(input: core.Input) -> None:
-        assert input.TYPE == kind
+        assert kind == input.TYPE
 
     check()
 
@@ -123,9 +123,12 @@ def _kinds_seen(strategy: st.SearchStrategy[Timeline], examples: int) -> set[str
             decision = step.decision
             seen.add(step.input.TYPE if decision.accepted else f"refused {decision.reason}")
             request = step.before.request
-            if decision.accepted and request is not None and core.settle(
-                step.before, step.input.at
-            ).request is not None and step.input.at >= request.sent_at + timedelta(minutes=2):
+            if (
+                decision.accepted
+                and request is not None
+                and core.settle(step.before, step.input.at).request is not None
+                and step.input.at >= request.sent_at + timedelta(minutes=2)
+            ):
                 seen.add("late answer")
             if step.before.reauthenticating and decision.accepted:
                 seen.add(f"reauthenticating: {step.input.TYPE}")
@@ -165,7 +168,7 @@ def test_records_of_a_status_are_in_it_and_reached_by_replay(status: core.Status
 
 
 def test_strategies_refuse_a_wrong_definition_at_once() -> None:
-    with pytest.raises(TypeError, match="lifecycle.Policy"):
+    with pytest.raises(TypeError, match=r"lifecycle\.Policy"):
         timelines("uk")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="min_size"):
         timelines(min_size=5, max_size=2)
