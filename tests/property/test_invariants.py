@@ -100,8 +100,9 @@ def test_timelines_at_the_ends_of_the_range_never_fail_on_arithmetic(
 TestTheCoreAgainstItself = lifecycle_machine(core.apply, hostile=True).TestCase
 # The timelines above cover the same ground one example at a time; the stateful run adds
 # its time steps and its invariants between steps, at a fraction of their budget.
+PROFILE = settings()  # the profile loaded by the suite's conftest
 TestTheCoreAgainstItself.settings = settings(
-    settings.default,
-    max_examples=max(settings.default.max_examples // 8, 10),
+    PROFILE,
+    max_examples=max(PROFILE.max_examples // 8, 10),
     stateful_step_count=25,
 )
