@@ -27,7 +27,7 @@ from ._fields import (
 )
 from ._inputs import fields_for, input_types, inputs, request_numbers
 from ._invariants import InvariantError, check_record, check_step
-from ._moves import canonical_input, fits, fitting, moments_of
+from ._moves import ANSWERS, CALLBACKS, canonical_input, fits, fitting, moments_of
 from ._paths import Path, Paths, shape_of, shortest_paths, simple_paths
 from ._stateful import lifecycle_machine
 from ._systems import (
@@ -49,6 +49,8 @@ from ._timelines import (
 )
 
 __all__ = [
+    "ANSWERS",
+    "CALLBACKS",
     "SECOND",
     "T0",
     "Apply",

@@ -113,18 +113,20 @@ _HUG = st.sampled_from((-SECOND, timedelta(0), SECOND))
 
 def _gap(draw: st.DrawFn, record: Connection, at: datetime, policy: Policy) -> timedelta:
     """How long until the next input: mostly short, often exactly at (or one second off)
-    one of the record's own deadlines, sometimes a policy duration or far beyond."""
-    choice = draw(st.integers(0, 9))
-    if choice < 5:
+    one of the record's own deadlines (mostly the next ones), now and then a policy
+    duration or far beyond."""
+    choice = draw(st.integers(0, 19))
+    if choice < 11:
         return draw(_SMALL)
-    if choice < 8:
+    if choice < 19:
         ahead = moments_of(record, at, policy)
         if ahead:
-            moment = draw(st.sampled_from(ahead)) + draw(_HUG)
+            near = ahead[:2] if choice < 18 else ahead
+            moment = draw(st.sampled_from(near)) + draw(_HUG)
             if moment >= at:
                 return moment - at
         return draw(_SMALL)
-    if choice < 9 or draw(st.booleans()):
+    if draw(st.booleans()):
         return draw(st.sampled_from(durations_of(policy))) + draw(_HUG) + SECOND
     return draw(_FAR)
 

@@ -36,7 +36,7 @@ def replay_and_check(timeline: Timeline) -> core.Connection:
     return record
 
 
-@given(timelines(max_size=40) | hostile_timelines(max_size=40))
+@given(timelines(max_size=30) | hostile_timelines(max_size=30))
 def test_valid_and_hostile_timelines_keep_every_invariant(timeline: Timeline) -> None:
     replay_and_check(timeline)
 

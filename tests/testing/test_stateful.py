@@ -22,7 +22,7 @@ RUNS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 # A run expected to fail stops at the first failure: shrinking it costs seconds.
-CAUGHT = settings(RUNS, phases=[Phase.generate])
+CAUGHT = settings(RUNS, max_examples=300, phases=[Phase.generate])
 
 
 def test_the_core_agrees_with_itself_under_the_stateful_test() -> None:

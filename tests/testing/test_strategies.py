@@ -7,11 +7,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import Phase, find, given, settings
 
 import lifecycle as core
 from lifecycle.testing import (
+    ANSWERS,
     SECOND,
     T0,
     Timeline,
@@ -113,46 +113,58 @@ def test_a_hostile_timeline_keeps_every_invariant(timeline: Timeline) -> None:
         check_step(step.before, step.input, step.decision, timeline.policy)
 
 
-def _kinds_seen(strategy: st.SearchStrategy[Timeline], examples: int) -> set[str]:
+def kinds_of(timeline: Timeline) -> set[str]:
+    """What happens in a timeline: inputs accepted, reasons refused, late answers,
+    inputs accepted while re-authenticating."""
     seen: set[str] = set()
-
-    @settings(max_examples=examples, database=None, derandomize=True)
-    @given(strategy)
-    def collect(timeline: Timeline) -> None:
-        for step in timeline.replay():
-            decision = step.decision
-            seen.add(step.input.TYPE if decision.accepted else f"refused {decision.reason}")
-            request = step.before.request
-            if (
-                decision.accepted
-                and request is not None
-                and core.settle(step.before, step.input.at).request is not None
-                and step.input.at >= request.sent_at + timedelta(minutes=2)
-            ):
-                seen.add("late answer")
-            if step.before.reauthenticating and decision.accepted:
-                seen.add(f"reauthenticating: {step.input.TYPE}")
-
-    collect()
+    for step in timeline.replay():
+        decision = step.decision
+        seen.add(step.input.TYPE if decision.accepted else f"refused {decision.reason}")
+        in_flight = core.settle(step.before, step.input.at).request
+        late = in_flight is not None and step.input.at >= in_flight.sent_at + timedelta(minutes=2)
+        if decision.accepted and late and step.input.TYPE in ANSWERS:
+            seen.add("late answer")
+        if step.before.reauthenticating and decision.accepted:
+            seen.add(f"reauthenticating: {step.input.TYPE}")
     return seen
 
 
-def test_timelines_answer_late_fail_and_reauthenticate() -> None:
-    seen = _kinds_seen(timelines(region="uk", max_size=40), 200)
-    assert {"code_exchanged", "token_refreshed", "extension_granted", "late answer"} <= seen
-    assert {"request_failed", "outcome_unknown"} <= seen
-    assert "extension_needs_authentication" in seen
-    assert "reauthenticating: user_authorised" in seen
+# Each search stops at the first timeline that shows the thing looked for.
+SEARCH = settings(max_examples=2000, phases=[Phase.generate], database=None)
 
 
-def test_hostile_timelines_bring_backwards_clocks_forged_states_and_stray_answers() -> None:
-    seen = _kinds_seen(hostile_timelines(max_size=30), 100)
-    assert {
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        "code_exchanged",
+        "token_refreshed",
+        "extension_granted",
+        "late answer",
+        "request_failed",
+        "outcome_unknown",
+        "token_lost",
+        "extension_needs_authentication",
+        "reauthenticating: user_authorised",
+    ],
+)
+def test_timelines_answer_late_fail_and_reauthenticate(wanted: str) -> None:
+    find(timelines(region="uk", max_size=40), lambda t: wanted in kinds_of(t), settings=SEARCH)
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
         "refused clock_went_backwards",
         "refused state_mismatch",
         "refused no_request_in_flight",
+        "refused not_the_request_in_flight",
         "refused no_link_outstanding",
-    } <= seen
+    ],
+)
+def test_hostile_timelines_bring_backwards_clocks_forged_states_and_stray_answers(
+    wanted: str,
+) -> None:
+    find(hostile_timelines(max_size=30), lambda t: wanted in kinds_of(t), settings=SEARCH)
 
 
 @pytest.mark.parametrize("status", list(core.Status))
