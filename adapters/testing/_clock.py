@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from typing import Protocol
 
 __all__ = ["SteppableClock"]
 
@@ -65,8 +66,8 @@ class SteppableClock:
         return f"SteppableClock({self.now().isoformat()})"
 
 
-class _Settable:
-    def set(self, value: datetime) -> object: ...  # pragma: no cover - a shape
+class _Settable(Protocol):
+    def set(self, value: datetime, /) -> object: ...
 
 
 def _aware(value: datetime) -> datetime:
