@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from service_support import hammer, open_store, seed, sync_client
+from connections_support import hammer, open_store, seed, sync_client
 
 import lifecycle as core
 from adapters.sandbox import RefreshMode, Sandbox, SandboxConfig

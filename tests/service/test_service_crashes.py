@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from service_support import PROVIDERS, SCOPES, crash_during, open_store, sync_client
+from connections_support import PROVIDERS, SCOPES, crash_during, open_store, sync_client
 
 import lifecycle as core
 from adapters.sandbox import RefreshMode, Sandbox, SandboxConfig

@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
-from service_support import PROVIDERS, SCOPES, consent
+from connections_support import PROVIDERS, SCOPES, consent
 
 import lifecycle as core
 from adapters.sandbox import Fault, Sandbox

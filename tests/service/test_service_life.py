@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import pytest
-from service_support import PROVIDERS, SCOPES, async_client, consent, sync_client
+from connections_support import PROVIDERS, SCOPES, async_client, consent, sync_client
 
 import lifecycle as core
 from adapters.sandbox import ExtendAnswer, Sandbox
