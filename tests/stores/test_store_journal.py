@@ -63,8 +63,10 @@ def test_journalling_the_same_request_again_replaces_its_answer(store: Store) ->
 
 
 def test_an_answer_for_an_unknown_connection_raises_connection_not_found(store: Store) -> None:
-    with pytest.raises(ConnectionNotFound):
-        store.record_answer("nobody", 1, _answer())
+    for nobody in ("nobody", "nul\x00id", "lone\udc80"):
+        with pytest.raises(ConnectionNotFound):
+            store.record_answer(nobody, 1, _answer())
+        assert store.answer(nobody, 1) is None
     assert store.open_answers() == ()
 
 
