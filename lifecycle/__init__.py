@@ -1,7 +1,7 @@
 """truelayer-lifecycle's pure core: the lifecycle of one TrueLayer Data API connection.
 
 No I/O, no clock reads, no randomness: time is always an argument, decisions are values.
-See ``lifecycle._table`` for the transition table everything else derives from.
+See ``lifecycle.TABLE`` for the transition table everything else derives from.
 """
 
 from ._agenda import AGENDA, WORKER_ACTIONS, AgendaItem, AgendaRow, agenda, next_due

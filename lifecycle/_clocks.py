@@ -1,4 +1,4 @@
-"""The clocks (DOMAIN.md, "The clocks"): when each one runs out for a record.
+"""The clocks of the rules (R3, R5, R6, R8, R9): when each one runs out for a record.
 
 Convention: a thing valid "for D from T" is valid at ``now`` iff ``now < T + D``; so a
 clock *has run out* at ``now`` iff ``now >= deadline``.

@@ -1,7 +1,7 @@
 """The region policy table (R7) and every duration the rules use, as settings.
 
-Facts that DOMAIN.md marks *unconfirmed* are settings too, with the documented default,
-so that a service can correct them without a release.
+Facts that TrueLayer leaves *unconfirmed* (the glossary says which) are settings too,
+with the documented default, so that a service can correct them without a release.
 """
 
 from __future__ import annotations

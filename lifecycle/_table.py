@@ -64,7 +64,7 @@ class Rule:
             a request number, that one).
         refresh_first: prepend a refresh when the access token has expired (R11).
         clock: for time rows, the name in ``CLOCKS`` whose running out fires the row.
-        rule: the DOMAIN.md rule that the row implements.
+        rule: the rule (R1-R15, in the glossary) that the row implements.
     """
 
     input: str

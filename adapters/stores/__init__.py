@@ -1,6 +1,6 @@
 """Durable stores for connection records: memory, SQLite and PostgreSQL.
 
-All three keep the ``Store`` contract (``adapters.stores._protocol``): a record per
+All three keep the ``Store`` contract (``adapters.stores.Store``): a record per
 connection with a version for compare-and-set commits, an append-only history of every
 input decided, and leases that share due connections out among workers. The durable
 stores encrypt every secret field at rest with a ``Keyring`` and refuse to start
