@@ -19,6 +19,8 @@ _SUBCOMMANDS = (
     "_replay",
     "_show",
     "_history",
+    "_status",
+    "_events",
     "_diagram",
     "_sandbox",
     "_store",
