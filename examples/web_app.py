@@ -12,20 +12,21 @@ def app(connections: Connections, providers: str = "uk-ob-all") -> type[BaseHTTP
     """A request handler class for ``http.server`` (one service for every request)."""
 
     class App(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
             if path == "/connect":
                 link = connections.begin(region="uk", scopes=SCOPES, providers=providers)
-                return self.reply(302, "", location=link.url)
-            if path == "/callback":
+                self.reply(302, "", location=link.url)
+            elif path == "/callback":
                 try:
                     outcome = connections.handle_callback(query)
                     accounts = connections.accounts(outcome.connection_id)
                     items = "".join(f"<li>{escape(a.display_name)}</li>" for a in accounts)
-                    return self.reply(200, f"<ul id=accounts>{items}</ul>")
+                    self.reply(200, f"<ul id=accounts>{items}</ul>")
                 except ServiceError as error:
-                    return self.reply(400, f"<p id=error>Not connected: {type(error).__name__}</p>")
-            self.reply(200, '<a id="connect" href="/connect">Connect your bank</a>')
+                    self.reply(400, f"<p id=error>Not connected: {type(error).__name__}</p>")
+            else:
+                self.reply(200, '<a id="connect" href="/connect">Connect your bank</a>')
 
         def reply(self, status: int, body: str, location: str = "") -> None:
             self.send_response(status)

@@ -37,3 +37,8 @@ class Secret:
         return f"Secret(sha256:{self.fingerprint})"
 
     __str__ = __repr__
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        # Hypothesis and IPython pretty-print through this, not ``__repr__``: a failing
+        # example must show the fingerprint too, never the value.
+        printer.text(repr(self))  # type: ignore[attr-defined]

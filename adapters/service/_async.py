@@ -17,11 +17,10 @@ import lifecycle as core
 from adapters.stores import ConflictError, HistoryEntry, OutboxEvent, Store
 from adapters.truelayer import AsyncTrueLayerClient, ExtendUser, TrueLayerError
 
-from ._face import Face, translate
+from ._face import Face, call_store, perform_store, translate
 from ._ops import Call, Now, Op, Pause, Plan
 from ._results import Begun, CallbackOutcome, ExtendOutcome, StatusView
 from ._status import status_view
-from ._sync import Connections
 
 __all__ = ["AsyncConnections"]
 
@@ -34,7 +33,10 @@ class AsyncConnections:
     Args:
         store: as for ``Connections`` (its calls run in a worker thread).
         client: an ``AsyncTrueLayerClient``.
-        policy, clock, lease, wait: as for ``Connections``.
+        policy: as for ``Connections``.
+        clock: as for ``Connections``.
+        lease: as for ``Connections``.
+        wait: as for ``Connections``.
     """
 
     def __init__(
@@ -51,8 +53,6 @@ class AsyncConnections:
         self.client = client
         self._face = Face(policy=policy, clock=clock, lease=lease, wait=wait)
         self._flights: dict[str, asyncio.Lock] = {}
-        # The store's steps are performed exactly as the blocking face performs them.
-        self._blocking = Connections(store=store, client=client, policy=self._face.policy)  # type: ignore[arg-type]
 
     @property
     def policy(self) -> core.Policy:
@@ -72,7 +72,7 @@ class AsyncConnections:
         if isinstance(op, Pause):
             await asyncio.sleep(op.seconds)
             return None
-        return await asyncio.to_thread(self._blocking._perform, op)
+        return await asyncio.to_thread(perform_store, self.store, op)
 
     async def _run(self, plan: Plan[T], connection_id: str | None = None) -> T:
         value: Any = None
@@ -219,4 +219,4 @@ class AsyncConnections:
         return await self._store(lambda: self.store.ack(ids))
 
     async def _store(self, call: Callable[[], T], connection_id: str | None = None) -> T:
-        return await asyncio.to_thread(self._blocking._store_call, call, connection_id)
+        return await asyncio.to_thread(call_store, call, connection_id)

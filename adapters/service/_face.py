@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import lifecycle as core
-from adapters.stores import ConnectionNotFound, StoreError
+from adapters.stores import ConnectionNotFound, Store, StoreError
 from adapters.truelayer import ExtendUser, TrueLayerError
 
 from ._authorise import begin, handle_callback
 from ._errors import ServiceError, UnknownConnection
-from ._ops import Plan
+from ._ops import Commit, Create, FindByState, Load, Op, Plan, ReadAnswer, RecordAnswer
 from ._plans import Plans, Settings
 from ._results import Begun, CallbackOutcome, ExtendOutcome
 
-__all__ = ["DATA_METHODS", "Face", "translate"]
+__all__ = ["DATA_METHODS", "Face", "call_store", "perform_store", "translate"]
+
+T = TypeVar("T")
 
 # The client's data calls the service offers, each taking the access token first.
 DATA_METHODS = (
@@ -39,6 +41,42 @@ DATA_METHODS = (
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def perform_store(store: Store, op: Op) -> Any:
+    """Perform one of a plan's store steps (both faces: the async one in a thread)."""
+    if isinstance(op, Load):
+        return store.get(op.connection_id)
+    if isinstance(op, Commit):
+        return store.commit(
+            op.connection_id,
+            op.version,
+            op.input,
+            op.decision,
+            events=op.events,
+            close_answer=op.close_answer,
+            link_state=op.link_state,
+        )
+    if isinstance(op, Create):
+        return store.create(op.connection_id, op.record, op.started, events=op.events)
+    if isinstance(op, RecordAnswer):
+        return store.record_answer(op.connection_id, op.request, op.answer)
+    if isinstance(op, ReadAnswer):
+        return store.answer(op.connection_id, op.request)
+    if isinstance(op, FindByState):
+        return store.find_by_state(op.state)
+    raise TypeError(f"not a store step: {type(op).__name__}")
+
+
+def call_store(call: Callable[[], T], connection_id: str | None = None) -> T:
+    """A direct store call of a face, its errors translated."""
+    try:
+        return call()
+    except Exception as error:
+        translated = translate(error, connection_id)
+        if translated is None:
+            raise
+        raise translated from error
 
 
 def translate(error: Exception, connection_id: str | None) -> ServiceError | None:

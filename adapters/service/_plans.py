@@ -14,6 +14,7 @@ refused while one is in flight, and its caller waits for the answer instead.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -410,11 +411,10 @@ class Plans:
                 connection_id, lambda at, _: core.RequestFailed(at, error=error, request=number)
             )
             if extension and decision.accepted:
-                # Find out now whether the old refresh token still works (R15).
-                try:
+                # Find out now whether the old refresh token still works (R15); what it
+                # finds is recorded (token_lost, or a failure the agenda comes back to).
+                with contextlib.suppress(BankRefused, BankUnavailable, Refused):
                     yield from self.refresh(connection_id, after_lost_extension=True)
-                except (BankRefused, BankUnavailable, Refused):
-                    pass  # recorded: token_lost, or a failure the agenda comes back to
                 stored = yield Load(connection_id)
                 return core.Decision(stored.record, True)
             return decision

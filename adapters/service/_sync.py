@@ -12,20 +12,8 @@ import lifecycle as core
 from adapters.stores import ConflictError, HistoryEntry, OutboxEvent, Store
 from adapters.truelayer import ExtendUser, TrueLayerClient, TrueLayerError
 
-from ._face import Face, translate
-from ._ops import (
-    Call,
-    Commit,
-    Create,
-    FindByState,
-    Load,
-    Now,
-    Op,
-    Pause,
-    Plan,
-    ReadAnswer,
-    RecordAnswer,
-)
+from ._face import Face, call_store, perform_store, translate
+from ._ops import Call, Now, Op, Pause, Plan
 from ._results import Begun, CallbackOutcome, ExtendOutcome, StatusView
 from ._status import status_view
 
@@ -83,34 +71,14 @@ class Connections:
     # -- performing a plan -------------------------------------------------------------
 
     def _perform(self, op: Op) -> Any:
-        store = self.store
-        if isinstance(op, Load):
-            return store.get(op.connection_id)
-        if isinstance(op, Commit):
-            return store.commit(
-                op.connection_id,
-                op.version,
-                op.input,
-                op.decision,
-                events=op.events,
-                close_answer=op.close_answer,
-                link_state=op.link_state,
-            )
-        if isinstance(op, Create):
-            return store.create(op.connection_id, op.record, op.started, events=op.events)
-        if isinstance(op, RecordAnswer):
-            return store.record_answer(op.connection_id, op.request, op.answer)
-        if isinstance(op, ReadAnswer):
-            return store.answer(op.connection_id, op.request)
-        if isinstance(op, FindByState):
-            return store.find_by_state(op.state)
         if isinstance(op, Call):
             return getattr(self.client, op.method)(*op.args, **op.kwargs)
         if isinstance(op, Now):
             return self._face.now()
-        assert isinstance(op, Pause)
-        time.sleep(op.seconds)
-        return None
+        if isinstance(op, Pause):
+            time.sleep(op.seconds)
+            return None
+        return perform_store(self.store, op)
 
     def _run(self, plan: Plan[T], connection_id: str | None = None) -> T:
         value: Any = None
@@ -171,7 +139,8 @@ class Connections:
 
         Raises:
             Refused: the connection cannot give one (not active, no refresh possible).
-            BankRefused, BankUnavailable: the refresh failed (its outcome is recorded).
+            BankRefused: the refresh was refused (its outcome is recorded).
+            BankUnavailable: the refresh failed for now (its outcome is recorded).
             UnresolvedRequest: another refresh's outcome is unknown.
         """
         with self._flight(connection_id):
@@ -183,7 +152,8 @@ class Connections:
 
         Raises:
             Refused: e.g. ``request_in_flight``, ``no_offline_access``, ``not_active``.
-            BankRefused, BankUnavailable: the refresh failed (its outcome is recorded).
+            BankRefused: the refresh was refused (its outcome is recorded).
+            BankUnavailable: the refresh failed for now (its outcome is recorded).
         """
         with self._flight(connection_id):
             return self._run(self._face.plans.refresh(connection_id), connection_id)
@@ -201,7 +171,10 @@ class Connections:
         retry once; a 403 ``access_denied`` is recorded (R11).
 
         Raises:
-            BankRefused, BankUnavailable, Refused, UnknownConnection.
+            BankRefused: TrueLayer refused the call (a 403 ``access_denied`` is recorded).
+            BankUnavailable: TrueLayer or the bank failed; try again later.
+            Refused: the connection is not active, or no token can be had.
+            UnknownConnection: no such connection.
         """
         return self._data(connection_id, "accounts", **options)
 
@@ -242,7 +215,8 @@ class Connections:
 
         Raises:
             Refused: e.g. ``consent_not_reconfirmed``, ``region_not_extendable``.
-            BankRefused, BankUnavailable: the call failed (recorded).
+            BankRefused: TrueLayer refused the extension (recorded).
+            BankUnavailable: TrueLayer did not answer usefully (recorded).
         """
         return self._run(self._face.extend_plan(connection_id, user), connection_id)
 
@@ -250,7 +224,10 @@ class Connections:
         """Delete the connection at TrueLayer and record it (R12).
 
         Raises:
-            Refused, BankRefused, BankUnavailable, UnknownConnection.
+            Refused: e.g. already revoked, or a request in flight.
+            BankRefused: TrueLayer refused the deletion (recorded).
+            BankUnavailable: TrueLayer did not answer usefully (recorded).
+            UnknownConnection: no such connection.
         """
         with self._flight(connection_id):
             self._run(self._face.plans.revoke(connection_id), connection_id)
@@ -315,10 +292,4 @@ class Connections:
         return self._store_call(lambda: self.store.ack(list(event_ids)))
 
     def _store_call(self, call: Callable[[], T], connection_id: str | None = None) -> T:
-        try:
-            return call()
-        except Exception as error:
-            translated = translate(error, connection_id)
-            if translated is None:
-                raise
-            raise translated from error
+        return call_store(call, connection_id)

@@ -14,7 +14,7 @@ from typing import Any
 import lifecycle as core
 
 from ._base import BaseStore, TimeReader
-from ._errors import CorruptRecordError
+from ._errors import ConnectionNotFound, CorruptRecordError
 from ._journal import (
     Extras,
     StateIndex,
@@ -25,7 +25,7 @@ from ._journal import (
     seal_answer,
     state_digests,
 )
-from ._outbox import OutboxEvent, check_ack, check_events_query, event_from_row
+from ._outbox import OutboxEvent, check_ack, check_events_query, event_from_row, storable
 from ._protocol import StoredConnection
 
 __all__ = ["ExtrasStore", "check_ids"]
@@ -44,7 +44,7 @@ def check_ids(connection_ids: Sequence[str]) -> list[str]:
     ids = list(dict.fromkeys(connection_ids))
     if not all(isinstance(connection_id, str) for connection_id in ids):
         raise TypeError("get_many takes a sequence of connection ids (strings)")
-    return ids
+    return [connection_id for connection_id in ids if storable(connection_id)]  # else absent
 
 
 class ExtrasStore(BaseStore):
@@ -116,6 +116,8 @@ class ExtrasStore(BaseStore):
             CorruptRecordError: an event row cannot be read.
         """
         check_events_query(after, limit, connection_id)
+        if connection_id is not None and not storable(connection_id):
+            return ()  # no connection has such an id
         rows = self._events(after, limit, connection_id, bool(include_acked))
         time = self._row_time()
         return tuple(event_from_row(row, time) for row in rows)
@@ -140,6 +142,8 @@ class ExtrasStore(BaseStore):
             ValueError: a bad request number.
         """
         check_request(request)
+        if not storable(connection_id):
+            raise ConnectionNotFound(connection_id)  # no connection has such an id
         text, key_id = seal_answer(self._codec, connection_id, request, answer)
         self._put_answer(connection_id, request, text, key_id)
 
@@ -150,6 +154,8 @@ class ExtrasStore(BaseStore):
             CorruptRecordError: the stored answer is unreadable (``DecryptionError``).
         """
         check_request(request)
+        if not storable(connection_id):
+            return None
         found = self._get_answer(connection_id, request)
         if found is None:
             return None

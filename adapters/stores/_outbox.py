@@ -25,7 +25,14 @@ import lifecycle as core
 from ._codec import MAX_ID, check_id, utc
 from ._errors import CorruptRecordError
 
-__all__ = ["OutboxEvent", "check_ack", "check_events", "check_events_query", "event_from_row"]
+__all__ = [
+    "OutboxEvent",
+    "check_ack",
+    "check_events",
+    "check_events_query",
+    "event_from_row",
+    "storable",
+]
 
 MAX_TYPE = 100
 MAX_REASON = 200
@@ -60,9 +67,24 @@ class OutboxEvent:
     recorded_at: datetime | None = None
 
 
+def storable(value: object) -> bool:
+    """Whether a database can hold this text: PostgreSQL refuses NUL, and UTF-8 cannot
+    encode a lone surrogate (an id holding either was never stored)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(value: object, name: str, longest: int) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= longest:
-        raise ValueError(f"an event's {name} is a string of 1 to {longest} characters")
+    if not isinstance(value, str) or not 0 < len(value) <= longest or not storable(value):
+        raise ValueError(
+            f"an event's {name} is a string of 1 to {longest} characters, without NUL or"
+            " lone surrogates"
+        )
     return value
 
 
@@ -139,7 +161,7 @@ def check_ack(event_ids: Iterable[str]) -> list[str]:
     ids = list(dict.fromkeys(event_ids))
     if not all(isinstance(event_id, str) for event_id in ids):
         raise TypeError("ack takes an iterable of event ids (strings)")
-    return ids
+    return [event_id for event_id in ids if storable(event_id)]  # others are unknown
 
 
 def event_from_row(row: Any, time: Any) -> OutboxEvent:

@@ -4,6 +4,7 @@ per package, no private module names, no banner from the theme."""
 from __future__ import annotations
 
 import html
+import importlib
 import os
 import re
 import subprocess
@@ -34,10 +35,12 @@ def test_rule_codes_in_pages_and_docstrings_link_to_the_glossary(site: Path) -> 
             assert 'class="rule"' not in block, page
 
 
-def test_the_api_reference_is_one_page_per_package_client_stores_core_first(site: Path) -> None:
+def test_the_api_reference_is_one_page_per_package_service_client_stores_core_first(
+    site: Path,
+) -> None:
     index = (site / "reference" / "api" / "index.html").read_text()
-    links = re.findall(r'href="(client|stores|core|sandbox|diagrams)/"', index)
-    assert list(dict.fromkeys(links))[:3] == ["client", "stores", "core"], links
+    links = re.findall(r'href="(service|client|stores|core|sandbox|diagrams)/"', index)
+    assert list(dict.fromkeys(links))[:4] == ["service", "client", "stores", "core"], links
     core = (site / "reference" / "api" / "core" / "index.html").read_text()
     ids = re.findall(r'id="(lifecycle\.\w+)"', core)
     assert ids[:4] == [
@@ -59,12 +62,19 @@ def test_no_api_page_shows_a_private_module_name_for_an_object(site: Path) -> No
         assert "Bases:" not in text, page
 
 
-def test_the_service_page_can_come_first_without_a_placeholder() -> None:
-    # The nav lists the package pages in order; no page exists for a package that
-    # does not exist yet.
+def test_every_api_page_is_a_package_that_exists() -> None:
+    # One page per package, and none for a package that does not exist.
     assert sorted(path.name for path in API.iterdir()) == [
-        "client.md", "core.md", "diagrams.md", "index.md", "sandbox.md", "stores.md",
+        "client.md", "core.md", "diagrams.md", "index.md", "sandbox.md", "service.md",
+        "stores.md",
     ]  # fmt: skip
+    for page in API.iterdir():
+        for name in re.findall(r"^::: ([\w.]+)", page.read_text(), re.M):
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError:  # an object of a package: lifecycle.start
+                package, _, attribute = name.rpartition(".")
+                assert hasattr(importlib.import_module(package), attribute), name
 
 
 @NEEDS_MERMAID

@@ -13,6 +13,9 @@ Every figure comes with a baseline measured in the same run, as a ratio:
   (ids only, through the same index), with the query plans of both; five calls in a row,
   as a worker leases batch after batch (each must find 1,000 new rows); then ``get()``
   of each leased connection (what a worker reads as it works: decrypt and decode);
+- the records of that leased batch of 1,000 in one round trip, ``get_many`` (one SELECT,
+  then decrypt and decode), against a bare batched SELECT of the same rows and columns
+  by primary key (no join, no decoding), median of 9;
 - 8 concurrent workers leasing every due connection: duplicates (must be 0) and time,
   against one worker leasing the same set.
 Bulk-loaded connections share one record (secrets sealed per row with their own id);
@@ -179,11 +182,13 @@ def chunks(keyring: Keyring, total: int, size: int) -> Iterator[list[tuple[Any, 
         rows = []
         for number in range(start, min(start + size, total)):
             connection_id = f"c{number:07d}"
-            data = dict(template)
-            for field in ("access_token", "refresh_token"):
-                data[field] = keyring.seal(
-                    template[field], _context(connection_id, "record", field)
-                )
+            data = {k: dict(v) if isinstance(v, dict) else v for k, v in template.items()}
+            for part, name in core.SECRET_PATHS:  # sealed where the store seals them
+                holder = data.get(part)
+                if isinstance(holder, dict) and isinstance(holder.get(name), str):
+                    holder[name] = keyring.seal(
+                        holder[name], _context(connection_id, "record", f"{part}.{name}")
+                    )
             due = T0 + timedelta(seconds=rng.randrange(90 * 86400))
             rows.append((connection_id, json.dumps(data, separators=(",", ":")), "active", due))
         yield rows
@@ -241,6 +246,26 @@ def bulk_load(
     lite.execute("ANALYZE")
     lite.close()
     return timings
+
+
+def bare_select(
+    name: str, sqlite_path: Path, dsn: str, schema: str, batch: list[str]
+) -> Callable[[], Any]:
+    """The baseline of get_many: the same rows and columns of ``connections`` in one
+    SELECT by primary key, fetched as tuples (no join, no decrypting, no decoding)."""
+    if name == "SQLite":
+        lite = sqlite3.connect(sqlite_path, check_same_thread=False)
+        text = json.dumps(batch)
+        return lambda: lite.execute(
+            "SELECT id, record, status, version, key_id FROM connections"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (text,),
+        ).fetchall()
+    pg = psycopg.connect(dsn, autocommit=True, options=f"-c search_path={schema}_big")
+    return lambda: pg.execute(
+        "SELECT id, record::text, status, version, key_id FROM connections WHERE id = ANY(%s)",
+        (batch,),
+    ).fetchall()
 
 
 def median_ms(action: Callable[[], Any], repeat: int) -> float:
@@ -445,6 +470,33 @@ def main() -> int:
                     f"{get_ms:.1f} ms",
                     f"plain indexed query: {base:.1f} ms",
                     f"{get_ms / base:.1f}",
+                )
+            )
+            # The same batch in one round trip: get_many (one SELECT, then decrypt and
+            # decode each record), against a bare batched SELECT of the same rows and
+            # columns (no lease join, nothing decrypted or decoded), in the same run.
+            batch = [lease.connection_id for lease in leases]
+            got: list[int] = []
+
+            def read_many(
+                store: Store = store, batch: list[str] = batch, got: list[int] = got
+            ) -> None:
+                got.append(len(store.get_many(batch)))
+
+            def select_only(store: Any = store, batch: list[str] = batch) -> None:
+                store._many(batch)  # get_many's one statement, without decoding
+
+            many_ms = median_ms(read_many, 9)
+            assert set(got) == {len(batch)}, got
+            statement_ms = median_ms(select_only, 9)
+            bare_ms = median_ms(bare_select(name, folder / "big.db", args.dsn, schema, batch), 9)
+            table.append(
+                (
+                    f"then get_many() of the {len(batch):,} leased, one round trip",
+                    name,
+                    f"{many_ms:.1f} ms (its SELECT alone: {statement_ms:.1f} ms)",
+                    f"bare batched SELECT: {bare_ms:.1f} ms",
+                    f"{many_ms / bare_ms:.1f}",
                 )
             )
 

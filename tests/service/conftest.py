@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_support import StoreKind, keyring, open_store, sync_client
+from connections_support import StoreKind, keyring, open_store, sync_client
 
 from adapters.sandbox import Sandbox, SandboxConfig
 from adapters.service import Connections

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from service_support import hammer, open_store, seed, sync_client
+from connections_support import hammer, open_store, seed, sync_client
 
 import lifecycle as core
 from adapters.sandbox import RefreshMode, Sandbox, SandboxConfig
@@ -27,9 +27,12 @@ def test_every_connection_is_refreshed_exactly_once_by_8_processes_of_8_threads(
     raw = {"k1": os.urandom(32)}
     keys = Keyring(raw, "k1")
     config = SandboxConfig(refresh_mode=RefreshMode.ROTATING, strict_reuse_detection=True)
-    with Sandbox(config) as sandbox, open_store(
-        location["kind"], location["location"], keys=keys, schema=location["schema"]
-    ) as store:
+    with (
+        Sandbox(config) as sandbox,
+        open_store(
+            location["kind"], location["location"], keys=keys, schema=location["schema"]
+        ) as store,
+    ):
         with sync_client(sandbox) as client:
             connections = Connections(store=store, client=client, clock=sandbox.clock.now)
             ids = seed(connections, sandbox, CONNECTIONS)

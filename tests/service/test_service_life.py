@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import pytest
-from service_support import PROVIDERS, SCOPES, async_client, consent, sync_client
+from connections_support import PROVIDERS, SCOPES, async_client, consent, sync_client
 
 import lifecycle as core
 from adapters.sandbox import ExtendAnswer, Sandbox
@@ -44,13 +44,13 @@ def service(face: Face, store: Store, sandbox: Sandbox) -> Iterator[Any]:
             yield Connections(store=store, client=client, clock=sandbox.clock.now)
         return
     with asyncio.Runner() as runner:
-        client = async_client(sandbox)
+        aclient = async_client(sandbox)
         try:
             yield Blocking(
-                AsyncConnections(store=store, client=client, clock=sandbox.clock.now), runner
+                AsyncConnections(store=store, client=aclient, clock=sandbox.clock.now), runner
             )
         finally:
-            runner.run(client.aclose())
+            runner.run(aclient.aclose())
 
 
 @pytest.mark.parametrize("face", ["sync", "async"])

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from browser_support import ARGS, CHROMIUM, NEEDS_CHROMIUM
-from service_support import sync_client
+from connections_support import sync_client
 
 from adapters.sandbox import Sandbox
 from adapters.service import Connections

@@ -6,6 +6,8 @@ import threading
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from stores_support import T0, Backend, Flow, ids, make_due, run_flow
 
 import lifecycle as core
@@ -19,6 +21,7 @@ from adapters.stores import (
     Store,
     StoredConnection,
 )
+from lifecycle.testing import lifecycle_machine, store_system
 
 LATER = T0 + timedelta(days=400)
 D = timedelta(days=1)
@@ -467,3 +470,25 @@ def test_a_refused_commit_still_moves_the_version_a_lease_reports(store: Store) 
     (lease,) = store.lease_due("w1", DUE, DUE + M, 1, now=DUE)
 
     assert lease.version == stored.version + 1 == store.get(connection_id).version
+
+
+# -- every reachable record, through the store (lifecycle.testing's stateful test) ------
+
+STATEFUL = settings(
+    max_examples=12,
+    stateful_step_count=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def test_every_store_keeps_every_record_the_core_decides_over_generated_histories(
+    store: Store,
+) -> None:
+    # Each run starts a connection and feeds it generated inputs and time steps, valid
+    # and hostile; after every commit the store must hold the decided record, one more
+    # version and the history row of the input and its decision.
+    machine = lifecycle_machine(store_system(store), hostile=True)
+    run_state_machine_as_test(machine, settings=STATEFUL)
+    assert len(store.connection_ids()) >= STATEFUL.max_examples

@@ -14,7 +14,7 @@ def test_the_how_to_examples_run_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LIFECYCLE_KEYS", raising=False)
     namespace: dict[str, object] = {"__name__": "stores_how_to"}

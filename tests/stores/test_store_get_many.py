@@ -138,3 +138,11 @@ def test_sqlite_get_many_reads_by_primary_key(durable: Backend) -> None:
 
     assert "SEARCH c USING INDEX sqlite_autoindex_connections_1 (id=?)" in plan, plan
     assert "SCAN c" not in plan, plan
+
+
+def test_ids_no_database_can_hold_are_absent_rather_than_an_error(store: Store) -> None:
+    ids = make_due(store, 2)
+
+    found = store.get_many([ids[0], "nul\x00id", "lone\udc80surrogate", ids[1]])
+
+    assert set(found) == set(ids)

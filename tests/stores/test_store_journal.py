@@ -17,7 +17,9 @@ from adapters.stores import (
     ConnectionNotFound,
     CorruptRecordError,
     DecryptionError,
+    MemoryStore,
     Store,
+    copy_connections,
 )
 
 S = timedelta(seconds=1)
@@ -61,8 +63,10 @@ def test_journalling_the_same_request_again_replaces_its_answer(store: Store) ->
 
 
 def test_an_answer_for_an_unknown_connection_raises_connection_not_found(store: Store) -> None:
-    with pytest.raises(ConnectionNotFound):
-        store.record_answer("nobody", 1, _answer())
+    for nobody in ("nobody", "nul\x00id", "lone\udc80"):
+        with pytest.raises(ConnectionNotFound):
+            store.record_answer(nobody, 1, _answer())
+        assert store.answer(nobody, 1) is None
     assert store.open_answers() == ()
 
 
@@ -182,3 +186,20 @@ def test_reencrypt_moves_journalled_answers_to_the_active_key(
     only_new = {"k2": rotated["k2"]}
     assert durable.open(only_new).answer("conn-1", 3) == _answer()
     assert sql(durable, "SELECT key_id FROM answers") == [("k2",)]
+
+
+def test_copying_a_store_carries_the_answers_no_commit_has_closed(durable: Backend) -> None:
+    store = durable.open()
+    run_flow(store, "conn-1", Flow())
+    run_flow(store, "conn-2", Flow())
+    store.record_answer("conn-1", 3, _answer("one"))
+    store.record_answer("conn-2", 5, _answer("two"))
+    ((sealed,),) = sql(durable, "SELECT answer FROM answers WHERE connection_id = 'conn-2'")
+    sql(durable, "UPDATE answers SET answer = %s WHERE connection_id = 'conn-2'", (flip(sealed),))
+    target = MemoryStore()
+
+    report = copy_connections(store, target)
+
+    assert (report.copied, report.answers, report.failed) == (2, 1, ("conn-2",))
+    assert target.answer("conn-1", 3) == _answer("one")
+    assert target.open_answers() == (("conn-1", 3),)

@@ -238,3 +238,21 @@ def test_two_processes_writing_keep_commit_order_and_a_follower_misses_none(
     _check_order(everything, 2 * rounds * 3)
     assert [item.event_id for item in seen] == [item.event_id for item in everything]
     assert {item.connection_id for item in everything} == {*shared, "own-0000", "own-0001"}
+
+
+def test_text_no_database_can_hold_is_refused_in_events_and_unknown_to_ack_and_events(
+    store: Store,
+) -> None:
+    _active(store)
+    stored = store.get("conn-1")
+    input = core.Tick(stored.record.last_input_at + S)
+    decision = core.apply(stored.record, input)
+    for bad in ("nul\x00", "lone\udc80"):
+        with pytest.raises(ValueError, match="NUL"):
+            store.commit(
+                "conn-1", stored.version, input, decision, events=[event("conn-1", input.at, bad)]
+            )
+
+    assert store.ack(["nul\x00", "lone\udc80"]) == 0
+    assert store.events(connection_id="nul\x00") == ()
+    assert store.get("conn-1").version == stored.version

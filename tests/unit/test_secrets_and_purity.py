@@ -86,3 +86,10 @@ def test_importing_the_core_imports_no_io_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_secret_pretty_printed_by_hypothesis_shows_only_its_fingerprint() -> None:
+    from hypothesis.vendor.pretty import pretty
+
+    shown = pretty(core.Secret("do-not-show-me"))
+    assert "do-not-show-me" not in shown and "sha256:" in shown

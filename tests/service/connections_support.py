@@ -202,7 +202,9 @@ def crash_during(
         setattr(Dying, name, call)
 
     wrap(calls[operation])
-    with open_store(kind, location, keys=Keyring(keys, "k1"), schema=schema, policy=policy) as store:
+    with open_store(
+        kind, location, keys=Keyring(keys, "k1"), schema=schema, policy=policy
+    ) as store:
         real_record, real_commit = store.record_answer, store.commit
 
         def record_answer(*args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,3 @@
+"""The plugin's tests run inner pytest sessions with ``pytester``."""
+
+pytest_plugins = ("pytester",)
