@@ -14,7 +14,17 @@ __all__ = ["main"]
 
 # Subcommand modules, imported lazily so that ``lifecycle replay`` never pays for a
 # server or a database driver it does not use.
-_SUBCOMMANDS = ("_replay", "_show", "_history", "_diagram", "_sandbox", "_store")
+_SUBCOMMANDS = (
+    "_demo",
+    "_replay",
+    "_show",
+    "_history",
+    "_status",
+    "_events",
+    "_diagram",
+    "_sandbox",
+    "_store",
+)
 
 _DESCRIPTION = (
     "Follow the lifecycle of TrueLayer Data API connections: replay a connection's "

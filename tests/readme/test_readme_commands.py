@@ -12,6 +12,7 @@ It takes minutes, so it runs only with ``LIFECYCLE_TEST_FRESH_CLONE=1``, which C
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -39,6 +40,7 @@ def quick_start() -> dict[str, str]:
 def test_the_readme_names_both_quick_start_commands() -> None:
     commands = quick_start()
     assert set(commands) == {"main", "tests"}
+    assert commands["main"].endswith("lifecycle demo")  # the README's first command
     assert "npm ci" in commands["tests"]  # the docs tests need Mermaid from npm
 
 
@@ -67,9 +69,11 @@ def test_the_readme_commands_pass_in_a_fresh_clone(tmp_path: Path) -> None:
         cwd=clone, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert main.returncode == 0, main.stderr[-3000:]
-    assert main.stdout.count('"type": ') == len(
-        (clone / "examples" / "uk-connection.jsonl").read_text().splitlines()
-    )  # piped: JSON Lines, one per input
+    # The demo, piped: JSON Lines, one per step of the life, then a summary.
+    lines = [json.loads(line) for line in main.stdout.splitlines()]
+    assert lines[-1]["kind"] == "summary" and lines[-1]["final_status"] == "inactive"
+    assert lines[-1]["seconds"] < 30
+    assert lines[-2]["reason"] == "revoked"
 
     tests = subprocess.run(
         ["bash", "-c", commands["tests"]],
