@@ -14,7 +14,7 @@ __all__ = ["main"]
 
 # Subcommand modules, imported lazily so that ``lifecycle replay`` never pays for a
 # server or a database driver it does not use.
-_SUBCOMMANDS = ("_replay", "_show", "_history", "_diagram", "_sandbox", "_store")
+_SUBCOMMANDS = ("_replay", "_show", "_history", "_diagram", "_sandbox", "_store", "_worker")
 
 _DESCRIPTION = (
     "Follow the lifecycle of TrueLayer Data API connections: replay a connection's "

@@ -90,3 +90,21 @@ def run_due_in_process(place: Place, base_url: str, now_iso: str, limit: int) ->
     with open_place(place) as store, client_for(base_url) as client:
         connections = Connections(store=store, client=client, clock=lambda: now)
         run_due(connections, limit=limit)
+
+
+def worker_environment(place: Place, base_url: str) -> dict[str, str]:
+    """The environment ``lifecycle worker`` reads, for the store at ``place`` and the
+    sandbox at ``base_url``."""
+    import base64
+    import os
+
+    keys = ",".join(f"{kid}:{base64.b64encode(key).decode()}" for kid, key in place.keys.items())
+    return {
+        **os.environ,
+        "LIFECYCLE_STORE": place.location,
+        "LIFECYCLE_KEYS": keys,
+        "LIFECYCLE_CLIENT_ID": "sandbox-client",
+        "LIFECYCLE_CLIENT_SECRET": "sandbox-secret",
+        "LIFECYCLE_REDIRECT_URI": REDIRECT_URI,
+        "LIFECYCLE_TRUELAYER": base_url,
+    }
