@@ -24,6 +24,7 @@ _SUBCOMMANDS = (
     "_diagram",
     "_sandbox",
     "_store",
+    "_worker",
 )
 
 _DESCRIPTION = (

@@ -9,9 +9,6 @@ who acted, what happened, the status after it and the outbox events it wrote.
 
 from __future__ import annotations
 
-import importlib
-import os
-import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +19,7 @@ import lifecycle as core
 from adapters.sandbox import ExtendAnswer, Sandbox
 from adapters.service import Connections
 from adapters.truelayer import ExtendUser
+from adapters.worker import run_due
 
 __all__ = ["SCOPES", "Step", "live"]
 
@@ -65,77 +63,9 @@ class Step:
 
 def _worker_run(connections: Connections) -> dict[str, int]:
     """One worker run at the service's clock; what it did, counted by action."""
-    worker = importlib.import_module("adapters.worker")
-    run_due: Callable[..., Any] | None = getattr(worker, "run_due", None)
-    if run_due is not None:
-        done = run_due(connections)
-        counts: dict[str, int] = done.counts() if hasattr(done, "counts") else dict(done)
-    else:
-        counts = _lease_perform_release(connections)
+    counts = run_due(connections).counts()
     # The actions only (not leases taken or idle ones), those that happened.
     return {name: counts[name] for name in _WORDS if counts.get(name)}
-
-
-_PRIORITY = (
-    A.RESOLVE_REQUEST,
-    A.EXPIRE,
-    A.KEEP_REFRESH_TOKEN_ALIVE,
-    A.REFRESH_ACCESS_TOKEN,
-    A.REMIND_RECONFIRM,
-)
-_COUNTED = {
-    A.RESOLVE_REQUEST: "resolved",
-    A.EXPIRE: "expired",
-    A.KEEP_REFRESH_TOKEN_ALIVE: "kept_alive",
-    A.REFRESH_ACCESS_TOKEN: "refreshed",
-    A.REMIND_RECONFIRM: "reminded",
-}
-
-
-def _lease_perform_release(connections: Connections) -> dict[str, int]:
-    # The worker's way, for an installation without ``adapters.worker.run_due``: lease
-    # what is due, do what the agenda says through the service, release every lease.
-    now = connections.now()
-    owner = f"demo:{socket.gethostname()[:40]}:{os.getpid()}"
-    store, policy = connections.store, connections.policy
-    counts: dict[str, int] = {}
-    leases = store.lease_due(owner, now, now + connections.lease, 100, now=now)
-    try:
-        for lease in leases:
-            record = store.get(lease.connection_id).record
-            if core.status_at(record, now, policy) != (record.status, record.inactive_reason):
-                due = {A.EXPIRE}  # time changed the status: record that first (R8)
-            else:
-                due = {
-                    item.action
-                    for item in core.agenda(record, now, policy)
-                    if item.due <= now and item.action in core.WORKER_ACTIONS
-                }
-            if A.KEEP_REFRESH_TOKEN_ALIVE in due:
-                due.discard(A.REFRESH_ACCESS_TOKEN)  # a keep-alive refreshes too (R6)
-            for action in (action for action in _PRIORITY if action in due):
-                if _perform(connections, action, lease.connection_id):
-                    name = _COUNTED[action]
-                    counts[name] = counts.get(name, 0) + 1
-    finally:
-        for lease in leases:
-            store.release(lease.connection_id, owner)
-    return counts
-
-
-def _perform(connections: Connections, action: core.Action, connection_id: str) -> bool:
-    if action is A.REFRESH_ACCESS_TOKEN:
-        connections.access_token(connection_id)
-        return True
-    if action is A.KEEP_REFRESH_TOKEN_ALIVE:
-        connections.refresh(connection_id)
-        return True
-    if action is A.REMIND_RECONFIRM:
-        return connections.remind(connection_id)
-    if action is A.EXPIRE:
-        connections.tick(connection_id)
-        return True
-    return connections.resolve(connection_id) is not None
 
 
 class _Life:

@@ -75,7 +75,7 @@ def test_the_replay_example_is_the_replay_of_the_example_file(site: Path) -> Non
 def test_the_cli_reference_shows_every_subcommands_help(site: Path) -> None:
     text = _text(site / "reference" / "cli" / "index.html")
     commands = ("demo", "status", "events", "replay", "show", "history", "diagram", "sandbox")
-    for command in (*commands, "store"):
+    for command in (*commands, "store", "worker"):
         assert f"usage: lifecycle {command}" in text
     assert "--check" in text
 
