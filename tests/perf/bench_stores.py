@@ -454,6 +454,86 @@ def main() -> int:
                 f"{lease_pg_ms / plain_pg_ms:.1f}",
             )
         )
+        # The bare baseline of lease_due: the same UPDATE ... RETURNING of the next 1,000
+        # claimable rows through the same (claimable_at, id) index, in one durable
+        # transaction, as a plain connection runs it.
+        bare_sqlite = sqlite3.connect(folder / "big.db", isolation_level=None)
+        bare_sqlite.execute("PRAGMA journal_mode=WAL")
+        bare_sqlite.execute("PRAGMA synchronous=FULL")
+        bare_update = (
+            "UPDATE leases SET lease_owner = ?, lease_until = ?, claimable_at = ?"
+            " WHERE id IN (SELECT id FROM leases WHERE claimable_at <= ?"
+            " ORDER BY claimable_at, id LIMIT 1000) RETURNING id"
+        )
+        updated: list[int] = []
+
+        def bare_lease_sqlite() -> None:
+            bare_sqlite.execute("BEGIN IMMEDIATE")
+            rows = bare_sqlite.execute(
+                bare_update, ("bare", iso_utc(until), iso_utc(until), iso_utc(due_by))
+            ).fetchall()
+            bare_sqlite.execute("COMMIT")
+            updated.append(len(rows))
+
+        bare_ms = median_ms(bare_lease_sqlite, 5)
+        assert updated == [1000] * 5, updated
+        table.append(
+            (
+                f"lease the next 1,000 due of {args.rows:,}: `lease_due` against a bare"
+                " `UPDATE ... RETURNING`",
+                "SQLite",
+                f"{lease_ms:.1f} ms lease_due",
+                f"bare UPDATE ... RETURNING, one transaction: {bare_ms:.1f} ms",
+                f"{lease_ms / bare_ms:.1f}",
+            )
+        )
+        bare_sqlite.close()
+        with psycopg.connect(args.dsn, options=f"-c search_path={schema}_big") as raw:
+            pg_update = bare_update.replace("?", "%s").replace(
+                "LIMIT 1000)", "LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+            )
+            updated = []
+
+            def bare_lease_pg() -> None:
+                with raw.transaction():
+                    updated.append(
+                        len(raw.execute(pg_update, ("bare", until, until, due_by)).fetchall())
+                    )
+
+            bare_pg_ms = median_ms(bare_lease_pg, 5)
+        assert updated == [1000] * 5, updated
+        table.append(
+            (
+                f"lease the next 1,000 due of {args.rows:,}: `lease_due` against a bare"
+                " `UPDATE ... RETURNING`",
+                "PostgreSQL",
+                f"{lease_pg_ms:.1f} ms lease_due",
+                f"bare UPDATE ... RETURNING, one transaction: {bare_pg_ms:.1f} ms",
+                f"{lease_pg_ms / bare_pg_ms:.1f}",
+            )
+        )
+        # A worker's batch without its actions: lease 1,000, read them in one round
+        # trip, release them. Compare this line across --rows: it must stay flat.
+        owners_of_batches = iter(range(1000))
+        for name, store in (("SQLite", big), ("PostgreSQL", bigpg)):
+
+            def worker_batch(store: Store = store) -> None:
+                owner = f"batch{next(owners_of_batches)}"
+                leases = store.lease_due(owner, due_by, until, 1000, now=now)
+                store.get_many([lease.connection_id for lease in leases])
+                for lease in leases:
+                    store.release(lease.connection_id, owner)
+
+            batch_ms = median_ms(worker_batch, 3)
+            table.append(
+                (
+                    f"a worker's batch of 1,000 of {args.rows:,} (lease, get_many, release)",
+                    name,
+                    f"{batch_ms:.1f} ms",
+                    "compare across --rows",
+                    "-",
+                )
+            )
         # What a worker then reads: get() each leased connection (decrypt + decode).
         for name, store, base in (("SQLite", big, plain_ms), ("PostgreSQL", bigpg, plain_pg_ms)):
             leases = store.lease_due("reader", due_by, until, 1000, now=now)
