@@ -145,7 +145,7 @@ def run_demo(output: Output) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return run_demo(Output("json" if args.json else args.format))
+    return run_demo(Output(args.format))
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -163,7 +163,4 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Exit status 1 when a step fails.",
     )
     add_format_argument(parser)
-    parser.add_argument(
-        "--json", action="store_true", help="print JSON Lines (the same as --format json)"
-    )
     parser.set_defaults(run=_run)

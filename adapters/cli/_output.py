@@ -49,6 +49,13 @@ def add_format_argument(parser: argparse.ArgumentParser) -> None:
         help="table: for a person; json: JSON Lines, one object a line, for a program; "
         "auto (the default): a table on a terminal, JSON Lines when piped",
     )
+    parser.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print JSON Lines (the same as --format json)",
+    )
 
 
 def _rich() -> ModuleType | None:

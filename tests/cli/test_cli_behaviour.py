@@ -217,3 +217,10 @@ def test_show_with_a_time_without_offset_is_bad_usage(
 
     assert status == 2
     assert "--at needs a time with its offset" in err
+
+
+def test_json_is_the_same_as_format_json_for_every_command_that_prints_data() -> None:
+    example = str(ROOT / "examples" / "uk-connection.jsonl")
+    short, long = run("replay", "--json", example), run("replay", "--format", "json", example)
+    assert short.returncode == long.returncode == 0
+    assert short.stdout == long.stdout and short.stdout.startswith("{")
