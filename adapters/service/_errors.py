@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import lifecycle as core
+
+if TYPE_CHECKING:
+    from adapters.truelayer import TrueLayerError
 
 __all__ = [
     "BankRefused",
@@ -12,6 +17,7 @@ __all__ = [
     "ServiceError",
     "UnknownConnection",
     "UnresolvedRequest",
+    "bank_failure",
 ]
 
 
@@ -80,3 +86,11 @@ class UnresolvedRequest(ServiceError):
     def __init__(self, connection_id: str, detail: str) -> None:
         super().__init__(f"{connection_id[:80]}: a request is unresolved: {detail}")
         self.connection_id = connection_id
+
+
+def bank_failure(connection_id: str, error: TrueLayerError) -> ServiceError:
+    """The service error for a failed call: transient ones (5xx, 429, no answer) say
+    "try later"; the others are final."""
+    if error.retryable or error.status is None or error.status >= 500:
+        return BankUnavailable(connection_id, error.error or error.code, str(error))
+    return BankRefused(connection_id, error.error or error.code, str(error))

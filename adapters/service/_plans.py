@@ -14,7 +14,6 @@ refused while one is in flight, and its caller waits for the answer instead.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,10 +33,11 @@ from adapters.truelayer import (
     TrueLayerError,
 )
 
-from ._errors import BankRefused, BankUnavailable, Refused, UnresolvedRequest
+from ._errors import BankRefused, BankUnavailable, Refused, UnresolvedRequest, bank_failure
 from ._journal import answer_event, stored_answer
-from ._ops import Call, Commit, Load, Now, Pause, Plan, ReadAnswer, RecordAnswer
+from ._ops import Call, Commit, Load, Now, Pause, Plan, RecordAnswer
 from ._outbox import events_for
+from ._resolve import resolve
 from ._results import ExtendOutcome
 
 __all__ = ["Plans", "Settings"]
@@ -60,13 +60,6 @@ class Settings:
     policy: core.Policy = core.DEFAULT_POLICY
     wait: float = 35.0
     poll: float = 0.05
-
-
-def _failure(connection_id: str, error: TrueLayerError) -> Exception:
-    # Transient failures (5xx, 429, no answer) say "try later"; the others are final.
-    if error.retryable or error.status is None or (error.status or 0) >= 500:
-        return BankUnavailable(connection_id, error.error or error.code, str(error))
-    return BankRefused(connection_id, error.error or error.code, str(error))
 
 
 class Plans:
@@ -134,7 +127,7 @@ class Plans:
             raise Refused(connection_id, decision.reason, decision.detail)
         return stored, decision
 
-    def feed_failure(
+    def feedbank_failure(
         self, connection_id: str, request: int | None, error: TrueLayerError, **extra: Any
     ) -> Plan[core.Decision]:
         """Feed a failed call back as the event the core's mapping says (R15)."""
@@ -252,8 +245,8 @@ class Plans:
                     lambda at, _: core.TokenLost(at, error="invalid_grant", request=request.number),
                 )
             else:
-                yield from self.feed_failure(connection_id, request.number, error)
-            raise _failure(connection_id, error) from None
+                yield from self.feedbank_failure(connection_id, request.number, error)
+            raise bank_failure(connection_id, error) from None
         _, decision = yield from self.answered(connection_id, request.number, grant)
         token = decision.record.grant.access_token
         if not decision.accepted or token is None:
@@ -271,14 +264,14 @@ class Plans:
             try:
                 return (yield Call(method, (token, *args), kwargs))
             except TrueLayerError as error:
-                yield from self.feed_failure(connection_id, None, error, access_token=token)
+                yield from self.feedbank_failure(connection_id, None, error, access_token=token)
                 if isinstance(error, InvalidToken) and attempt == 1:
                     # The core counted the token expired only if it was still current.
                     token = yield from self.access_token(connection_id)
                     continue
                 if isinstance(error, AccessDeniedError):  # R11: recorded as the core said
                     raise BankRefused(connection_id, "access_denied", str(error)) from None
-                raise _failure(connection_id, error) from None
+                raise bank_failure(connection_id, error) from None
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     # -- authorisation ----------------------------------------------------------------
@@ -295,7 +288,7 @@ class Plans:
                 "exchange_code", (code.value,), {"code_verifier": code.code_verifier}
             )
         except TrueLayerError as error:
-            decision = yield from self.feed_failure(connection_id, request.number, error)
+            decision = yield from self.feedbank_failure(connection_id, request.number, error)
             return decision
         _, decision = yield from self.answered(connection_id, request.number, grant)
         return decision
@@ -312,8 +305,8 @@ class Plans:
         try:
             result = yield Call("extend", (refresh_token,), {"user": user})
         except TrueLayerError as error:
-            yield from self.feed_failure(connection_id, request.number, error)
-            raise _failure(connection_id, error) from None
+            yield from self.feedbank_failure(connection_id, request.number, error)
+            raise bank_failure(connection_id, error) from None
         _, decision = yield from self.answered(connection_id, request.number, result)
         if isinstance(result, Extended):
             return ExtendOutcome(extended=decision.accepted)
@@ -347,8 +340,8 @@ class Plans:
         try:
             result = yield Call("delete", (bearer,))
         except TrueLayerError as error:
-            yield from self.feed_failure(connection_id, request.number, error)
-            raise _failure(connection_id, error) from None
+            yield from self.feedbank_failure(connection_id, request.number, error)
+            raise bank_failure(connection_id, error) from None
         yield from self.answered(connection_id, request.number, result)
 
     def reconcile(self, connection_id: str) -> Plan[datetime | None]:
@@ -368,86 +361,5 @@ class Plans:
     # -- the journal: requests whose outcome is unknown (R15) ----------------------------
 
     def resolve(self, connection_id: str, stale: int | None = None) -> Plan[core.Decision | None]:
-        """Resolve an unresolved request: apply its stored answer; else find out.
-
-        A refresh is retried once with the old refresh token (it still
-        works with reusable tokens or a rotation grace period); ``invalid_grant`` is taken
-        for a lost token only after re-reading the store (a race is not a revocation). An
-        exchange cannot be retried (R3): it failed. A deletion is repeated. ``stale``
-        names a stored answer to close if its request is no longer the one in flight.
-        """
-        stored: StoredConnection = yield Load(connection_id)
-        record = stored.record
-        request = record.request
-        if stale is not None and (request is None or request.number != stale):
-            # A stored answer whose request was resolved already: close it.
-            _, decision = yield from self.decide(
-                connection_id, lambda at, _: core.Tick(at), close_answer=stale
-            )
-            return decision
-        if request is None:
-            return None
-        answer = yield ReadAnswer(connection_id, request.number)
-        if answer is not None:  # the answer arrived and was stored: apply it at once
-            _, decision = yield from self.decide(
-                connection_id,
-                lambda at, _: answer_event(answer, at, request.number),
-                close_answer=request.number,
-            )
-            return decision
-        at = yield from self.now(record)
-        due = core.agenda(record, at, self.policy)
-        if not any(item.action is core.Action.RESOLVE_REQUEST and item.due <= at for item in due):
-            return None  # still in flight: its own caller will answer it
-        number = request.number
-        if request.effect in (core.Effect.EXCHANGE_CODE, core.Effect.EXTEND_CONNECTION):
-            # A code cannot be sent twice (R3); an extension needs the user's details.
-            # Neither is repeated: the request failed (the reconfirmation stays unspent).
-            # After a lost extension the next refresh finds out whether the old refresh
-            # token still works; if not, the extension's tokens are lost (token_lost).
-            extension = request.effect is core.Effect.EXTEND_CONNECTION
-            error = "extension_lost" if extension else "lost"
-            _, decision = yield from self.decide(
-                connection_id, lambda at, _: core.RequestFailed(at, error=error, request=number)
-            )
-            if extension and decision.accepted:
-                # Find out now whether the old refresh token still works (R15); what it
-                # finds is recorded (token_lost, or a failure the agenda comes back to).
-                with contextlib.suppress(BankRefused, BankUnavailable, Refused):
-                    yield from self.refresh(connection_id, after_lost_extension=True)
-                stored = yield Load(connection_id)
-                return core.Decision(stored.record, True)
-            return decision
-        try:
-            if request.effect is core.Effect.DELETE_CONNECTION:
-                token = record.grant.access_token
-                if token is None:
-                    raise _NoToken
-                result = yield Call("delete", (token,))
-            else:
-                refresh_token = record.grant.refresh_token
-                if refresh_token is None:
-                    raise _NoToken
-                result = yield Call("refresh", (refresh_token,))
-        except _NoToken:
-            _, decision = yield from self.decide(
-                connection_id, lambda at, _: core.TokenLost(at, error="no_token", request=number)
-            )
-            return decision
-        except InvalidGrant:
-            again: StoredConnection = yield Load(connection_id)
-            if again.record.request is None or again.record.request.number != number:
-                return None  # resolved meanwhile by someone else
-            _, decision = yield from self.decide(
-                connection_id,
-                lambda at, _: core.TokenLost(at, error="invalid_grant", request=number),
-            )
-            return decision
-        except TrueLayerError as error:
-            raise _failure(connection_id, error) from None
-        _, decision = yield from self.answered(connection_id, number, result)
-        return decision
-
-
-class _NoToken(Exception):
-    """The record holds no token to retry with."""
+        """Resolve an unresolved request from the journal (R15): see ``_resolve``."""
+        return resolve(self, connection_id, stale)
