@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+import uuid
+from collections.abc import Generator, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -34,3 +35,34 @@ def pytest_runtest_makereport(
         report.outcome = "failed"
         report.longrepr = f"skipped, but LIFECYCLE_FORBID_SKIPS=1: {report.longrepr}"
     return report
+
+
+DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> str:
+    """A PostgreSQL server that answers, or skip (fail when ``LIFECYCLE_REQUIRE_POSTGRES=1``)."""
+    dsn = os.environ.get("LIFECYCLE_TEST_POSTGRES_DSN", DEFAULT_DSN)
+    try:
+        import psycopg
+
+        with psycopg.connect(dsn, connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except Exception as error:
+        problem = f"no PostgreSQL at LIFECYCLE_TEST_POSTGRES_DSN ({type(error).__name__})"
+        if os.environ.get("LIFECYCLE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{problem}, and LIFECYCLE_REQUIRE_POSTGRES=1")
+        pytest.skip(problem)
+    return dsn
+
+
+@pytest.fixture
+def schema(postgres_dsn: str) -> Iterator[str]:
+    """A PostgreSQL schema of this test's own, dropped afterwards."""
+    import psycopg
+
+    name = f"lifecycle_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    yield name
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'.encode())

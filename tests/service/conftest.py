@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,36 +12,6 @@ from connections_support import StoreKind, keyring, open_store, sync_client
 from adapters.sandbox import Sandbox, SandboxConfig
 from adapters.service import Connections
 from adapters.stores import Keyring, Store
-
-DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> str:
-    """A PostgreSQL server that answers, or skip (fail when ``LIFECYCLE_REQUIRE_POSTGRES=1``)."""
-    dsn = os.environ.get("LIFECYCLE_TEST_POSTGRES_DSN", DEFAULT_DSN)
-    try:
-        import psycopg
-
-        with psycopg.connect(dsn, connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except Exception as error:
-        problem = f"no PostgreSQL at LIFECYCLE_TEST_POSTGRES_DSN ({type(error).__name__})"
-        if os.environ.get("LIFECYCLE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{problem}, and LIFECYCLE_REQUIRE_POSTGRES=1")
-        pytest.skip(problem)
-    return dsn
-
-
-@pytest.fixture
-def schema(postgres_dsn: str) -> Iterator[str]:
-    """A schema of this test's own, dropped afterwards."""
-    import psycopg
-
-    name = f"service_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    yield name
-    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'.encode())
 
 
 @pytest.fixture
