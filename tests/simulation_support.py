@@ -109,7 +109,10 @@ class Report:
     totals: Counter[str] = field(factory=Counter)
     work_seconds: float = 0.0
     wall_seconds: float = 0.0
+    seed_seconds: float = 0.0
     steps: int = 0
+    # Per step: what the workers did together, and the slowest worker's seconds.
+    per_step: list[tuple[Counter[str], float]] = field(factory=list)
 
 
 def seed(connections: Connections, sandbox: Sandbox, count: int, spread: timedelta) -> list[str]:
@@ -141,7 +144,9 @@ def simulate(
     with open_spot(spot) as store, client(sandbox.base_url) as tl:
         connections = Connections(store=store, client=tl, clock=sandbox.clock.now)
         start = sandbox.clock.now()
+        seeding = time.perf_counter()
         ids = seed(connections, sandbox, count, spread=timedelta(days=2))
+        seed_seconds = time.perf_counter() - seeding
         expiries = {
             cid: core.deadlines(store.get(cid).record, start).consent_expires_at for cid in ids
         }
@@ -149,6 +154,7 @@ def simulate(
             ids,
             {cid for n, cid in enumerate(ids) if n % reconfirm == 0},
             {cid: when for cid, when in expiries.items() if when is not None},
+            seed_seconds=seed_seconds,
         )
         context = multiprocessing.get_context("spawn")
         commands = [context.Queue() for _ in range(processes)]
@@ -171,11 +177,15 @@ def simulate(
                 now = sandbox.clock.set(now + step)
                 for queue in commands:
                     queue.put(now.isoformat())
+                step_totals, step_seconds = Counter[str](), 0.0
                 for _ in pool:
                     kind, counts = results.get(timeout=600)
                     assert kind == "done"
-                    report.work_seconds = max(report.work_seconds, counts.pop("seconds"))
-                    report.totals.update(counts)
+                    step_seconds = max(step_seconds, counts.pop("seconds"))
+                    step_totals.update(counts)
+                report.work_seconds += step_seconds
+                report.totals.update(step_totals)
+                report.per_step.append((step_totals, step_seconds))
                 report.steps += 1
                 cursor = _react(connections, report, cursor, extended)
             report.wall_seconds = time.perf_counter() - began
