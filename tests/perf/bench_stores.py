@@ -173,15 +173,27 @@ def postgres_plain(dsn: str, schema: str) -> Callable[[str, int], None]:
     return insert
 
 
-def chunks(keyring: Keyring, total: int, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows for ``connections``: one record template, secrets sealed per row."""
+def chunks(
+    keyring: Keyring,
+    total: int,
+    size: int,
+    *,
+    first_due: datetime = T0,
+    spread: timedelta = timedelta(days=90),
+    prefix: str = "c",
+    first: int = 0,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows for ``connections``: one record template, secrets sealed per row, ids
+    ``prefix`` + a number from ``first``, ``next_due`` spread uniformly over ``spread``
+    from ``first_due``."""
     _, record = active_record()
     template = core.record_to_json(record)
-    rng = random.Random(7)
-    for start in range(0, total, size):
+    rng = random.Random(7 + first)
+    seconds = int(spread.total_seconds())
+    for start in range(first, first + total, size):
         rows = []
-        for number in range(start, min(start + size, total)):
-            connection_id = f"c{number:07d}"
+        for number in range(start, min(start + size, first + total)):
+            connection_id = f"{prefix}{number:07d}"
             data = {k: dict(v) if isinstance(v, dict) else v for k, v in template.items()}
             for part, name in core.SECRET_PATHS:  # sealed where the store seals them
                 holder = data.get(part)
@@ -189,9 +201,45 @@ def chunks(keyring: Keyring, total: int, size: int) -> Iterator[list[tuple[Any, 
                     holder[name] = keyring.seal(
                         holder[name], _context(connection_id, "record", f"{part}.{name}")
                     )
-            due = T0 + timedelta(seconds=rng.randrange(90 * 86400))
+            due = first_due + timedelta(seconds=rng.randrange(seconds))
             rows.append((connection_id, json.dumps(data, separators=(",", ":")), "active", due))
         yield rows
+
+
+def load_sqlite(lite: sqlite3.Connection, key_id: str, rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``chunks`` rows and their lease rows (claimable from ``next_due``)."""
+    updated = iso_utc(T0)
+    lite.execute("BEGIN")
+    lite.executemany(
+        "INSERT INTO connections (id, record, status, next_due, version, key_id,"
+        " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+        [(i, text, status, iso_utc(due), key_id, updated) for i, text, status, due in rows],
+    )
+    lite.executemany(
+        "INSERT INTO leases (id, version, next_due, claimable_at) VALUES (?, 1, ?, ?)",
+        [(r[0], iso_utc(r[3]), iso_utc(r[3])) for r in rows],
+    )
+    lite.execute("COMMIT")
+
+
+def copy_postgres(pg: psycopg.Connection[Any], key_id: str, rows: list[tuple[Any, ...]]) -> None:
+    """COPY ``chunks`` rows and their lease rows in, and commit."""
+    with (
+        pg.cursor() as cursor,
+        cursor.copy(
+            "COPY connections (id, record, status, next_due, version, key_id, updated_at)"
+            " FROM STDIN"
+        ) as copy,
+    ):
+        for i, text, status, due in rows:
+            copy.write_row((i, text, status, due, 1, key_id, T0))
+    with (
+        pg.cursor() as cursor,
+        cursor.copy("COPY leases (id, version, next_due, claimable_at) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row((row[0], 1, row[3], row[3]))
+    pg.commit()
 
 
 def bulk_load(
@@ -200,44 +248,15 @@ def bulk_load(
     timings = {"generate": 0.0, "sqlite": 0.0, "postgres": 0.0}
     lite = sqlite3.connect(sqlite_path, isolation_level=None)
     lite.execute("PRAGMA synchronous=NORMAL")  # a bulk load, not a service's commits
-    updated = iso_utc(T0)
     with psycopg.connect(dsn, options=f"-c search_path={schema}") as pg:
         began = time.perf_counter()
         for rows in chunks(keyring, total, 50_000):
             timings["generate"] += time.perf_counter() - began
             began = time.perf_counter()
-            lite.execute("BEGIN")
-            lite.executemany(
-                "INSERT INTO connections (id, record, status, next_due, version, key_id,"
-                " updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
-                [
-                    (i, text, status, iso_utc(due), keyring.active, updated)
-                    for i, text, status, due in rows
-                ],
-            )
-            lite.executemany(
-                "INSERT INTO leases (id, version, next_due, claimable_at) VALUES (?, 1, ?, ?)",
-                [(r[0], iso_utc(r[3]), iso_utc(r[3])) for r in rows],
-            )
-            lite.execute("COMMIT")
+            load_sqlite(lite, keyring.active, rows)
             timings["sqlite"] += time.perf_counter() - began
             began = time.perf_counter()
-            with (
-                pg.cursor() as cursor,
-                cursor.copy(
-                    "COPY connections (id, record, status, next_due, version, key_id, updated_at)"
-                    " FROM STDIN"
-                ) as copy,
-            ):
-                for i, text, status, due in rows:
-                    copy.write_row((i, text, status, due, 1, keyring.active, T0))
-            with (
-                pg.cursor() as cursor,
-                cursor.copy("COPY leases (id, version, next_due, claimable_at) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row((row[0], 1, row[3], row[3]))
-            pg.commit()
+            copy_postgres(pg, keyring.active, rows)
             timings["postgres"] += time.perf_counter() - began
             began = time.perf_counter()
         pg.execute("ANALYZE connections")
