@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, get_args
 
-from attrs import fields, has
+from attrs import fields, has, resolve_types
 from cattrs import Converter, transform_error
 from cattrs.errors import BaseValidationError
 from cattrs.v import format_exception
@@ -247,24 +247,34 @@ def record_from_json(data: Mapping[str, Any]) -> Connection:
     return record
 
 
-def _times(value: Any, path: str) -> list[tuple[str, datetime]]:
-    # Every time a record holds, in its parts too, with where it is.
-    found: list[tuple[str, datetime]] = []
-    for attribute in fields(type(value)):
-        item = getattr(value, attribute.name)
-        name = f"{path}{attribute.name}"
-        if isinstance(item, datetime):
-            found.append((name, item))
-        elif has(type(item)):
-            found.extend(_times(item, f"{name}."))
-    return found
+def _time_paths(cls: type) -> tuple[tuple[str, ...], ...]:
+    # Where a record keeps times, in its parts too, read off the declared field types
+    # once (a record is read on every store read; walking every field of every part at
+    # each read cost a third of the decoding).
+    paths: list[tuple[str, ...]] = []
+    for attribute in fields(resolve_types(cls)):
+        kinds = get_args(attribute.type) or (attribute.type,)
+        if datetime in kinds:
+            paths.append((attribute.name,))
+        for kind in kinds:
+            if isinstance(kind, type) and has(kind):
+                paths.extend((attribute.name, *path) for path in _time_paths(kind))
+    return tuple(paths)
+
+
+_TIME_PATHS = _time_paths(Connection)
 
 
 def _check_times(record: Connection) -> None:
     # A corrupt row must not reach a decision whose arithmetic would fail (``_limits``).
-    for name, value in _times(record, ""):
-        if not EARLIEST <= value < LATEST_IN_RECORD:
-            raise TimeOutOfRangeError(f"record {name}", EARLIEST, LATEST_IN_RECORD)
+    for path in _TIME_PATHS:
+        value: Any = record
+        for name in path:
+            value = getattr(value, name)
+            if value is None:
+                break
+        if isinstance(value, datetime) and not EARLIEST <= value < LATEST_IN_RECORD:
+            raise TimeOutOfRangeError(f"record {'.'.join(path)}", EARLIEST, LATEST_IN_RECORD)
 
 
 def input_to_json(input: Input) -> dict[str, Any]:

@@ -7,9 +7,11 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
 from lifecycle_support import T0, active
 
 import lifecycle as core
+from lifecycle.testing import records
 
 MICRO = timedelta(microseconds=1)
 DAY = timedelta(days=1)
@@ -188,3 +190,31 @@ def test_the_default_policy_and_the_longest_policy_are_valid() -> None:
     )
     assert longest.lifetime("uk", True) == core.LONGEST
     assert core.DEFAULT_POLICY.code_lifetime == timedelta(minutes=5)
+
+
+def _time_fields(value: Any, path: str = "") -> list[str]:
+    # Every time the record in hand holds, found by walking its values (not its types).
+    found = []
+    for attribute in attrs.fields(type(value)):
+        item = getattr(value, attribute.name)
+        if isinstance(item, datetime):
+            found.append(f"{path}{attribute.name}")
+        elif attrs.has(type(item)):
+            found.extend(_time_fields(item, f"{path}{attribute.name}."))
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(record=records(max_size=20))
+def test_every_time_a_record_holds_is_range_checked_when_it_is_read(
+    record: core.Connection,
+) -> None:
+    for name in _time_fields(record):
+        data = core.record_to_json(record)
+        *parts, field = name.split(".")
+        holder = data
+        for part in parts:
+            holder = holder[part]
+        holder[field] = "9999-01-01T00:00:00+00:00"
+        with pytest.raises(core.TimeOutOfRangeError, match=f"record {name} must lie between"):
+            core.record_from_json(data)
