@@ -4,7 +4,18 @@ No I/O, no clock reads, no randomness: time is always an argument, decisions are
 See ``lifecycle.TABLE`` for the transition table everything else derives from.
 """
 
-from ._agenda import AGENDA, WORKER_ACTIONS, AgendaItem, AgendaRow, agenda, next_due
+from ._agenda import (
+    AGENDA,
+    WORKER_ACTIONS,
+    WORKER_ORDER,
+    AgendaItem,
+    AgendaRow,
+    agenda,
+    due_actions,
+    next_due,
+    standing_agenda,
+    worker_order,
+)
 from ._clocks import Deadlines
 from ._decide import Decision, apply, deadlines, settle, start, status_at
 from ._errors import (
@@ -99,6 +110,7 @@ __all__ = [
     "TABLE",
     "TIME_RULES",
     "WORKER_ACTIONS",
+    "WORKER_ORDER",
     "AccessDenied",
     "Action",
     "AgendaItem",
@@ -160,6 +172,7 @@ __all__ = [
     "apply",
     "converter",
     "deadlines",
+    "due_actions",
     "failure_event",
     "fingerprint",
     "input_from_json",
@@ -170,6 +183,8 @@ __all__ = [
     "record_to_json",
     "rules_for",
     "settle",
+    "standing_agenda",
     "start",
     "status_at",
+    "worker_order",
 ]

@@ -11,18 +11,31 @@ from the time rows of the transition table themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import frozen
 
 from ._clocks import CLOCKS
 from ._decide import settle
+from ._inputs import ensure_aware
 from ._policy import DEFAULT_POLICY, Policy
 from ._record import Connection
 from ._table import TIME_RULES_BY_SOURCE
 from ._vocabulary import Action, Status
 
-__all__ = ["AGENDA", "WORKER_ACTIONS", "AgendaItem", "AgendaRow", "agenda", "next_due"]
+__all__ = [
+    "AGENDA",
+    "WORKER_ACTIONS",
+    "WORKER_ORDER",
+    "AgendaItem",
+    "AgendaRow",
+    "agenda",
+    "due_actions",
+    "next_due",
+    "standing_agenda",
+    "worker_order",
+]
 
 
 @frozen
@@ -55,6 +68,17 @@ AGENDA: tuple[AgendaRow, ...] = (
 
 WORKER_ACTIONS = frozenset(set(Action) - {Action.REAUTHENTICATE})
 """What a worker does by itself; a re-authentication waits for the user (R9)."""
+
+WORKER_ORDER: tuple[Action, ...] = (
+    Action.RESOLVE_REQUEST,
+    Action.EXPIRE,
+    Action.KEEP_REFRESH_TOKEN_ALIVE,
+    Action.REFRESH_ACCESS_TOKEN,
+    Action.REMIND_RECONFIRM,
+)
+"""The order a worker does what is due: the journal before anything (R15), time's
+verdict before acting on a connection it may have ended (R8), a keep-alive before a
+plain refresh (it renews the access token too, R6), reminders last."""
 
 
 @frozen(order=True)
@@ -95,3 +119,47 @@ def next_due(record: Connection, now: datetime, policy: Policy = DEFAULT_POLICY)
     """The earliest time a worker has something to do (what a store indexes), or ``None``."""
     dues = [item.due for item in agenda(record, now, policy) if item.action in WORKER_ACTIONS]
     return min(dues) if dues else None
+
+
+def standing_agenda(record: Connection, policy: Policy = DEFAULT_POLICY) -> tuple[AgendaItem, ...]:
+    """The agenda as of the record's last input, which stands until the record changes.
+
+    At any time ``now`` from the last input on, what is due by ``now`` is read off it
+    with ``due_actions``, without the record: what a store keeps beside each record,
+    so that a worker can tell what to do without reading (or decrypting) any record.
+    Until its ``expire`` is due the agenda at ``now`` is this one, because only a time
+    row changes it and its ``expire`` is the first time row; once that is due, the
+    change of status comes first and alone.
+    """
+    at = record.last_input_at
+    settled = settle(record, at, policy)
+    if (settled.status, settled.inactive_reason) != (record.status, record.inactive_reason):
+        # A time row had fired by the last input itself (a late answer, R15): the
+        # change of status is due at once.
+        return (AgendaItem(at, Action.EXPIRE),)
+    return agenda(record, at, policy)
+
+
+def worker_order(due: Iterable[Action]) -> tuple[Action, ...]:
+    """What a worker does of the actions ``due``, in ``WORKER_ORDER``.
+
+    A change of status that time has made is recorded first and alone (the agenda
+    after it is another one, R8); a keep-alive makes a plain refresh needless (R6);
+    what only the user can do (``reauthenticate``) is left out.
+    """
+    actions = set(due) & WORKER_ACTIONS
+    if Action.EXPIRE in actions:
+        return (Action.EXPIRE,)
+    if Action.KEEP_REFRESH_TOKEN_ALIVE in actions:
+        actions.discard(Action.REFRESH_ACCESS_TOKEN)
+    return tuple(action for action in WORKER_ORDER if action in actions)
+
+
+def due_actions(items: Iterable[AgendaItem], now: datetime) -> tuple[Action, ...]:
+    """What a worker does at ``now`` of a ``standing_agenda``, in the order to do it.
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no UTC offset.
+    """
+    ensure_aware("now", now)
+    return worker_order(item.action for item in items if item.due <= now)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import attrs
+from hypothesis import given, settings
 from lifecycle_support import T0, D, H, M, S, active, authorized, must, started
 
 import lifecycle as core
 from lifecycle import Action
+from lifecycle.testing import boundaries, durations_of, records
 
 
 def _agenda(record: core.Connection, now: core.Input | None = None) -> dict[Action, object]:
@@ -80,3 +83,46 @@ def test_an_inactive_connection_has_nothing_due() -> None:
     record = must(active(), core.AccessDenied(T0 + M))
     assert core.agenda(record, T0 + M) == ()
     assert core.next_due(record, T0 + M) is None
+
+
+def _what_a_worker_does(record: core.Connection, now: datetime) -> tuple[Action, ...]:
+    # The rule read off the record itself: time's verdict first and alone, else the
+    # agenda at ``now`` (an oracle for the standing agenda, which has no record).
+    if core.status_at(record, now) != (record.status, record.inactive_reason):
+        return (Action.EXPIRE,)
+    return core.worker_order(item.action for item in core.agenda(record, now) if item.due <= now)
+
+
+@settings(max_examples=150, deadline=None)
+@given(record=records(max_size=25))
+def test_the_standing_agenda_says_what_is_due_at_any_later_time_without_the_record(
+    record: core.Connection,
+) -> None:
+    last = record.last_input_at
+    standing = core.standing_agenda(record)
+    moments = [item.due for item in standing] + [last + d for d in durations_of()]
+    for now in boundaries([last, *moments]):
+        if now >= last:
+            assert core.due_actions(standing, now) == _what_a_worker_does(record, now), now
+
+
+def test_a_keep_alive_makes_a_plain_refresh_needless_and_expiry_comes_alone() -> None:
+    assert core.worker_order([Action.REFRESH_ACCESS_TOKEN, Action.KEEP_REFRESH_TOKEN_ALIVE]) == (
+        Action.KEEP_REFRESH_TOKEN_ALIVE,
+    )
+    assert core.worker_order([Action.REMIND_RECONFIRM, Action.EXPIRE]) == (Action.EXPIRE,)
+    assert core.worker_order([Action.REAUTHENTICATE]) == ()
+    assert core.worker_order([Action.REMIND_RECONFIRM, Action.RESOLVE_REQUEST]) == (
+        Action.RESOLVE_REQUEST,
+        Action.REMIND_RECONFIRM,
+    )
+
+
+def test_a_late_answer_past_a_deadline_leaves_the_change_of_status_due_at_once() -> None:
+    # The record's last input came after its refresh token's 30 days had run out (an
+    # answer taken late, R15): that change of status is due at once, and alone.
+    record = active()
+    late = record.last_input_at + core.DEFAULT_POLICY.refresh_first_use_window + D
+    stale = attrs.evolve(record, last_input_at=late)
+    assert core.standing_agenda(stale) == (core.AgendaItem(late, Action.EXPIRE),)
+    assert core.due_actions(core.standing_agenda(stale), late) == (Action.EXPIRE,)
