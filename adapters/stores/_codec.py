@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,8 @@ __all__ = [
     "check_due",
     "check_id",
     "check_lease",
+    "due_in_agenda",
+    "encode_agenda",
     "iso_utc",
     "parse_utc",
 ]
@@ -102,6 +105,7 @@ class RecordRow:
     status: str
     next_due: datetime | None
     key_id: str | None
+    agenda: str = "[]"
 
 
 @frozen
@@ -118,6 +122,41 @@ class HistoryRow:
     status_after: str
     key_id: str | None
     recorded_at: datetime
+
+
+def encode_agenda(items: Sequence[core.AgendaItem]) -> str:
+    """The text of a standing agenda: ``[[due, action], ...]``, each due as ``iso_utc``."""
+    return json.dumps([[iso_utc(item.due), item.action.value] for item in items])
+
+
+_ACTIONS = {action.value: action for action in core.Action}
+_ISO_WIDTH = len(iso_utc(datetime(2026, 1, 5, tzinfo=UTC)))
+
+
+def due_in_agenda(connection_id: str, raw: object, now: datetime) -> tuple[core.Action, ...]:
+    """What a worker does at ``now`` of an agenda written by ``encode_agenda``.
+
+    The due times are compared as their fixed-width UTC text, which sorts as time
+    sorts, so that telling a batch what is due parses no time at all (the worker reads
+    this for every connection it leases).
+
+    Raises:
+        CorruptRecordError: not such an agenda.
+    """
+    items = _load(connection_id, raw, "agenda")
+    if not isinstance(items, list):
+        raise CorruptRecordError(connection_id, "the agenda is not a JSON list")
+    at = iso_utc(now)
+    due = []
+    for item in items:
+        if not (isinstance(item, list) and len(item) == 2 and item[1] in _ACTIONS):
+            raise CorruptRecordError(connection_id, "the agenda holds an unknown item")
+        when = item[0]
+        if not isinstance(when, str) or len(when) != _ISO_WIDTH or not when.endswith("Z"):
+            raise CorruptRecordError(connection_id, "the agenda holds a malformed time")
+        if when <= at:
+            due.append(_ACTIONS[item[1]])
+    return core.worker_order(due)
 
 
 def _context(connection_id: str, scope: str, field: str) -> bytes:
@@ -259,7 +298,13 @@ class Codec:
         """The row of a record: sealed JSON, status and the agenda's next due time."""
         text = self._seal(core.record_to_json(record), connection_id, "record")
         due = core.next_due(record, record.last_input_at, self.policy)
-        return RecordRow(text, record.status.value, None if due is None else utc(due), self.key_id)
+        return RecordRow(
+            text,
+            record.status.value,
+            None if due is None else utc(due),
+            self.key_id,
+            encode_agenda(core.standing_agenda(record, self.policy)),
+        )
 
     def decode_record(
         self, connection_id: str, raw: object, status: object, key_id: str | None

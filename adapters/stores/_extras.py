@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import lifecycle as core
 
 from ._base import BaseStore, TimeReader
+from ._codec import due_in_agenda, utc
 from ._errors import ConnectionNotFound, CorruptRecordError
 from ._journal import (
     Extras,
@@ -28,9 +30,22 @@ from ._journal import (
 from ._outbox import OutboxEvent, check_ack, check_events_query, event_from_row, storable
 from ._protocol import StoredConnection
 
-__all__ = ["ExtrasStore", "check_ids"]
+__all__ = ["ExtrasStore", "check_ids", "due_of_records"]
 
 log = logging.getLogger("adapters.stores")
+
+
+def due_of_records(
+    records: Mapping[str, StoredConnection | CorruptRecordError], now: datetime, policy: core.Policy
+) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
+    """What is due by ``now`` for rows written before the store kept their agenda
+    (schema version 6): read off their records, until their next commit writes it."""
+    return {
+        connection_id: stored
+        if isinstance(stored, CorruptRecordError)
+        else core.due_actions(core.standing_agenda(stored.record, policy), now)
+        for connection_id, stored in records.items()
+    }
 
 
 def check_ids(connection_ids: Sequence[str]) -> list[str]:
@@ -85,6 +100,10 @@ class ExtrasStore(BaseStore):
     @abstractmethod
     def _many(self, connection_ids: list[str]) -> list[Any]:
         """The rows ``get`` reads, of every id given that exists, in one statement."""
+
+    @abstractmethod
+    def _agendas(self, connection_ids: list[str]) -> list[Any]:
+        """(id, agenda) of every id given that exists, in one statement."""
 
     @abstractmethod
     def _row_time(self) -> TimeReader:
@@ -214,6 +233,30 @@ class ExtrasStore(BaseStore):
                 found[row["id"]] = self._stored(row, time)
             except CorruptRecordError as error:
                 found[row["id"]] = error
+        return found
+
+    def due_actions(
+        self, connection_ids: Sequence[str], now: datetime
+    ) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
+        """See ``Store.due_actions``.
+
+        Raises:
+            TypeError: not a sequence of connection ids.
+            ValueError: a naive ``now``.
+        """
+        ids = check_ids(connection_ids)
+        at = utc(now, "now")
+        found: dict[str, tuple[core.Action, ...] | CorruptRecordError] = {}
+        unwritten = []
+        for row in self._agendas(ids) if ids else ():
+            if row["agenda"] is None:
+                unwritten.append(row["id"])
+                continue
+            try:
+                found[row["id"]] = due_in_agenda(row["id"], row["agenda"], at)
+            except CorruptRecordError as error:
+                found[row["id"]] = error
+        found.update(due_of_records(self.get_many(unwritten), at, self._codec.policy))
         return found
 
     # -- key rotation of the extras --------------------------------------------------

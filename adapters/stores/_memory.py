@@ -16,7 +16,16 @@ from attrs import define, evolve
 
 import lifecycle as core
 
-from ._codec import Codec, HistoryRow, RecordRow, check_due, check_id, check_lease, utc
+from ._codec import (
+    Codec,
+    HistoryRow,
+    RecordRow,
+    check_due,
+    check_id,
+    check_lease,
+    due_in_agenda,
+    utc,
+)
 from ._errors import (
     ConflictError,
     ConnectionNotFound,
@@ -372,6 +381,25 @@ class MemoryStore(Managed):
                     continue
                 try:
                     found[connection_id] = self._stored(connection_id, row)
+                except CorruptRecordError as error:
+                    found[connection_id] = error
+        return found
+
+    def due_actions(
+        self, connection_ids: Sequence[str], now: datetime
+    ) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
+        """See ``Store.due_actions``."""
+        ids = check_ids(connection_ids)
+        at = utc(now, "now")
+        found: dict[str, tuple[core.Action, ...] | CorruptRecordError] = {}
+        with self._lock:
+            self._row_check_open()
+            for connection_id in ids:
+                row = self._rows.get(connection_id)
+                if row is None:
+                    continue
+                try:
+                    found[connection_id] = due_in_agenda(connection_id, row.record.agenda, at)
                 except CorruptRecordError as error:
                     found[connection_id] = error
         return found

@@ -237,6 +237,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHERE state_key IS NOT NULL",
         ),
     ),
+    Migration(
+        6,
+        "the standing agenda beside each record",
+        # What is due for a connection, read by a worker without reading the record
+        # (lifecycle.standing_agenda); written with the record. Rows written before
+        # this have none: their agenda is read off the record until their next commit.
+        sqlite=("ALTER TABLE connections ADD COLUMN agenda TEXT",),
+        postgres=("ALTER TABLE connections ADD COLUMN agenda text",),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -88,7 +88,7 @@ _QUARANTINE = (
 # later of the new next_due and a lease still held).
 _COMMIT_ACCEPTED = (
     "WITH updated AS (UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
-    " key_id = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
+    " key_id = %s, agenda = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
     " RETURNING id, version, next_due),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
@@ -160,7 +160,7 @@ class PostgresStore(PostgresExtras):
             with connection.transaction():  # a savepoint: a duplicate leaves nothing behind
                 connection.execute(
                     "INSERT INTO connections (id, record, status, next_due, version, key_id,"
-                    " updated_at) VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s)",
+                    " updated_at, agenda) VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s, %s)",
                     (
                         connection_id,
                         record.record,
@@ -169,6 +169,7 @@ class PostgresStore(PostgresExtras):
                         version,
                         record.key_id,
                         self._clock(),
+                        record.agenda,
                     ),
                 )
         except psycopg.errors.UniqueViolation:
@@ -267,6 +268,7 @@ class PostgresStore(PostgresExtras):
                         record.status,
                         record.next_due,
                         record.key_id,
+                        record.agenda,
                         version,
                         self._clock(),
                         connection_id,

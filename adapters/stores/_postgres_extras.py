@@ -33,6 +33,7 @@ GET_MANY = (
     f" (l.lease_until IS NULL OR {_READABLE}) AS lease_ok"
     " FROM connections c LEFT JOIN leases l ON l.id = c.id WHERE c.id = ANY(%s)"
 )
+AGENDAS = "SELECT id, agenda FROM connections WHERE id = ANY(%s)"
 # Through the partial index connections_state_key; two rows at most: more than one is
 # refused by the caller.
 FIND_STATE = "SELECT id FROM connections WHERE state_key = ANY(%s) LIMIT 2"
@@ -155,6 +156,10 @@ class PostgresExtras(PostgresDatabase):
         with self._transaction() as connection:  # one statement, one round trip
             # A row whose lease_ok is false is reported corrupt by get_many, alone.
             return connection.execute(GET_MANY, (connection_ids,)).fetchall()
+
+    def _agendas(self, connection_ids: list[str]) -> list[Any]:
+        with self._transaction() as connection:  # one statement, one round trip
+            return connection.execute(AGENDAS, (connection_ids,)).fetchall()
 
     # -- key rotation ----------------------------------------------------------------
 

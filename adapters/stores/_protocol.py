@@ -272,6 +272,23 @@ class Store(Protocol):
         """
         ...
 
+    def due_actions(
+        self, connection_ids: Sequence[str], now: datetime
+    ) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
+        """What a worker does at ``now`` for each connection, in one round trip, without
+        reading a record: from the standing agenda the store writes beside each record
+        (``lifecycle.standing_agenda``), in the order to do it (``lifecycle.worker_order``).
+
+        Returns:
+            Each id found -> its due actions (empty: nothing due), or the
+            ``CorruptRecordError`` its row raises; unknown ids are absent.
+
+        Raises:
+            TypeError: not a sequence of ids (a lone string is refused).
+            ValueError: a naive ``now``.
+        """
+        ...
+
     def events(
         self,
         *,

@@ -99,7 +99,7 @@ class SqliteStore(SqliteExtras):
         try:
             connection.execute(
                 "INSERT INTO connections (id, record, status, next_due, version, key_id,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, agenda) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     connection_id,
                     record.record,
@@ -108,6 +108,7 @@ class SqliteStore(SqliteExtras):
                     version,
                     record.key_id,
                     iso_utc(self._clock()),
+                    record.agenda,
                 ),
             )
         except sqlite3.IntegrityError:
@@ -192,12 +193,13 @@ class SqliteStore(SqliteExtras):
                 due = None if record.next_due is None else iso_utc(record.next_due)
                 connection.execute(
                     "UPDATE connections SET record = ?, status = ?, next_due = ?, key_id = ?,"
-                    " version = ?, updated_at = ? WHERE id = ?",
+                    " agenda = ?, version = ?, updated_at = ? WHERE id = ?",
                     (
                         record.record,
                         record.status,
                         due,
                         record.key_id,
+                        record.agenda,
                         version,
                         now,
                         connection_id,

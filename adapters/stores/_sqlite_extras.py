@@ -24,6 +24,7 @@ GET_MANY = (
     "SELECT c.*, l.lease_owner, l.lease_until FROM connections c"
     " LEFT JOIN leases l ON l.id = c.id WHERE c.id IN (SELECT value FROM json_each(?))"
 )
+AGENDAS = "SELECT id, agenda FROM connections WHERE id IN (SELECT value FROM json_each(?))"
 # Through the partial index connections_state_key; two rows at most: more than one is
 # refused by the caller.
 FIND_STATE = (
@@ -144,6 +145,11 @@ class SqliteExtras(SqliteDatabase):
     def _many(self, connection_ids: list[str]) -> list[Any]:
         with self._read() as connection:
             rows: list[Any] = connection.execute(GET_MANY, (json.dumps(connection_ids),)).fetchall()
+        return rows
+
+    def _agendas(self, connection_ids: list[str]) -> list[Any]:
+        with self._read() as connection:
+            rows: list[Any] = connection.execute(AGENDAS, (json.dumps(connection_ids),)).fetchall()
         return rows
 
     # -- key rotation ----------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 Theory of operation: the store's due index says *which* connections have something to
 do (``next_due``); ``lease_due`` shares them out among every process and machine that
-calls ``run_due`` at the same time, so a due connection is handled by one worker. The
-records of a batch are read in one round trip (``get_many``); each connection's agenda
-says *what* is due, and the service does it (one commit per step, crash-safe, its own
-compare-and-set). After a round, the connections acted on are read again (one round trip)
-and whatever became due is done too, a bounded number of rounds, never the same action
-twice for one connection in one batch. Every lease taken is released on the way out:
+calls ``run_due`` at the same time, so a due connection is handled by one worker. *What*
+is due for each connection of a batch is read in one round trip from the agenda the store
+keeps beside each record (``due_actions``: no record decoded, no token decrypted), and
+the service does it (one commit per step, crash-safe, its own compare-and-set). After a
+round, what is due for the connections acted on is read again (one round trip) and done
+too, a bounded number of rounds, never the same action twice for one connection in one
+batch. Every lease taken is released on the way out:
 after the work, on an exception, and on SIGTERM (the connection in hand is finished,
 the rest released untouched).
 """
@@ -35,18 +36,8 @@ __all__ = ["Done", "run_due"]
 log = logging.getLogger("adapters.worker")
 
 A = core.Action
-# What is done first when several things are due: the journal before anything (R15),
-# time's verdict before acting on a connection it may have ended (R8), a keep-alive
-# before a plain refresh (it renews the access token too, R6), reminders last.
-_PRIORITY = (
-    A.RESOLVE_REQUEST,
-    A.EXPIRE,
-    A.KEEP_REFRESH_TOKEN_ALIVE,
-    A.REFRESH_ACCESS_TOKEN,
-    A.REMIND_RECONFIRM,
-)
-# Each round acts on what the agenda said; a round can make something else due (a
-# resolved request lets a refresh fall due). Four rounds cover every chain the agenda has.
+# Each round acts on what is due; a round can make something else due (a resolved
+# request lets a refresh fall due). Four rounds cover every chain the agenda has.
 _ROUNDS = 4
 _FIELDS = {
     A.REFRESH_ACCESS_TOKEN: "refreshed",
@@ -124,26 +115,6 @@ class Done:
 def worker_id() -> str:
     """A lease owner name unique to this call: host, process, and a random suffix."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def due_actions(
-    record: core.Connection, now: datetime, policy: core.Policy
-) -> tuple[core.Action, ...]:
-    """What a worker should do for ``record`` at ``now``, in the order to do it.
-
-    A status that time has changed is recorded first, alone (``expire``): the agenda at
-    ``now`` already assumes it. A keep-alive makes a plain refresh needless (R6).
-    """
-    if core.status_at(record, now, policy) != (record.status, record.inactive_reason):
-        return (A.EXPIRE,)
-    due = {
-        item.action
-        for item in core.agenda(record, now, policy)
-        if item.due <= now and item.action in core.WORKER_ACTIONS
-    }
-    if A.KEEP_REFRESH_TOKEN_ALIVE in due:
-        due.discard(A.REFRESH_ACCESS_TOKEN)
-    return tuple(action for action in _PRIORITY if action in due)
 
 
 def _reconcile_due(
@@ -227,40 +198,52 @@ class _Batch:
         log.info("reconcile %s: %s", connection_id, shown)
 
 
-def _records(
-    connections: Connections, ids: Sequence[str]
-) -> dict[str, StoredConnection | CorruptRecordError]:
-    return connections.store.get_many(list(ids))
-
-
 def _work(batch: _Batch, leases: Sequence[Lease], reconcile_every: timedelta | None) -> None:
-    connections, now, policy = batch.connections, batch.now, batch.connections.policy
+    store = batch.connections.store
     pending = [lease.connection_id for lease in leases]
-    for round_number in range(_ROUNDS):
+    reconcile = _to_reconcile(batch, pending, reconcile_every)
+    for _ in range(_ROUNDS):
         again: list[str] = []
-        records = _records(connections, pending)
+        # What is due, from the agenda the store keeps beside each record: one round
+        # trip, no record decoded, no token decrypted (the service reads what it uses).
+        due = store.due_actions(pending, batch.now)
         for connection_id in pending:
             if batch.stop.is_set():
                 batch.done = evolve(batch.done, stopped=True)
                 return
-            stored = records.get(connection_id)
-            if stored is None:
+            actions = due.get(connection_id)
+            if actions is None:
                 continue  # deleted since it was leased
-            if isinstance(stored, CorruptRecordError):
+            if isinstance(actions, CorruptRecordError):
                 batch.count("failed")
-                log.error("%s cannot be read: %s", connection_id, stored)
+                log.error("%s cannot be read: %s", connection_id, actions)
                 continue
-            actions = due_actions(stored.record, now, policy)
             if batch.act(connection_id, actions):
                 batch.acted.add(connection_id)
                 again.append(connection_id)
-            if round_number == 0 and _reconcile_due(stored.record, now, policy, reconcile_every):
+            if connection_id in reconcile:
+                reconcile.discard(connection_id)
                 batch.reconcile(connection_id)
                 batch.acted.add(connection_id)
         pending = again
         if not pending:
             break
     batch.done = evolve(batch.done, idle=batch.done.leased - len(batch.acted))
+
+
+def _to_reconcile(batch: _Batch, ids: Sequence[str], every: timedelta | None) -> set[str]:
+    # Reading /me is rare (once a period) and needs the record's consent and last input
+    # as leased (before this batch acts on it): only then are the records read, in one
+    # round trip.
+    if every is None or not ids:
+        return set()
+    policy = batch.connections.policy
+    return {
+        connection_id
+        for connection_id, stored in batch.connections.store.get_many(ids).items()
+        if isinstance(stored, StoredConnection)
+        and _reconcile_due(stored.record, batch.now, policy, every)
+    }
 
 
 def _release(connections: Connections, leases: Iterable[Lease], owner: str) -> None:

@@ -42,7 +42,7 @@ def test_migrate_upgrades_a_first_schema_sqlite_file(
 
     out = capsys.readouterr().out
     assert "applied 1; the schema is at version 1" in out
-    assert f"applied 2, 3, 4, 5; the schema is at version {SCHEMA_VERSION}" in out
+    assert f"applied 2, 3, 4, 5, 6; the schema is at version {SCHEMA_VERSION}" in out
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT max(version) FROM schema_migrations").fetchone() == (
             SCHEMA_VERSION,

@@ -77,7 +77,7 @@ def test_migration_5_upgrades_a_fourth_schema_database_whose_rows_then_use_every
 
     store = durable.open()
 
-    assert _store(durable).schema_version() == SCHEMA_VERSION == 5
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 6
     found = store.get_many(["from-v4"])["from-v4"]
     assert isinstance(found, StoredConnection) and found.record == flow.record()
     assert store.find_by_state(core.Secret(flow.secrets["state"])) is None  # never indexed
@@ -115,5 +115,5 @@ def test_a_new_database_gets_the_tables_and_indexes_of_migration_5(durable: Back
 
     assert {"outbox", "answers", "outbox_unacked", "outbox_connection"} <= names
     assert {"answers_oldest", "connections_state_key"} <= names
-    assert _store(durable).schema_version() == 5
+    assert _store(durable).schema_version() == SCHEMA_VERSION
     assert (durable.kind == "postgres") == ("outbox_positions" in names)

@@ -105,7 +105,7 @@ def test_a_first_schema_database_is_upgraded_in_place_and_its_rows_survive(
 
     store = durable.open()
 
-    assert _store(durable).schema_version() == SCHEMA_VERSION == 5
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 6
     survivor = store.get("from-v1")
     assert (survivor.record, survivor.version, survivor.lease_owner) == (flow.record(), 1, None)
     assert [entry.input for entry in store.history("from-v1")] == [flow.started]
@@ -124,12 +124,12 @@ def test_a_database_newer_than_the_library_is_refused(durable: Backend) -> None:
     store.migrate()
     if durable.kind == "sqlite":
         with sqlite3.connect(durable.location) as connection:
-            connection.execute("INSERT INTO schema_migrations VALUES (6, 'future', 'x')")
+            connection.execute("INSERT INTO schema_migrations VALUES (7, 'future', 'x')")
     else:
         import psycopg
 
         with psycopg.connect(durable.location, options=f"-c search_path={durable.schema}") as pg:
-            pg.execute("INSERT INTO schema_migrations VALUES (6, 'future', now())")
+            pg.execute("INSERT INTO schema_migrations VALUES (7, 'future', now())")
 
     with pytest.raises(SchemaError, match="newer than this library"):
         _store(durable).open()
@@ -169,8 +169,8 @@ def test_many_stores_opening_a_new_database_at_once_migrate_it_once(durable: Bac
 
 
 def test_pending_refuses_a_gap_and_an_unknown_target() -> None:
-    assert [step.version for step in pending([])] == [1, 2, 3, 4, 5]
-    assert [step.version for step in pending([1])] == [2, 3, 4, 5]
+    assert [step.version for step in pending([])] == [1, 2, 3, 4, 5, 6]
+    assert [step.version for step in pending([1])] == [2, 3, 4, 5, 6]
     with pytest.raises(SchemaError, match="gap"):
         pending([2])
     with pytest.raises(SchemaError, match="no schema version 7"):
@@ -258,7 +258,7 @@ def test_migration_4_fills_the_lease_table_from_a_third_schema_database(
 
     store = durable.open()
 
-    assert _store(durable).schema_version() == SCHEMA_VERSION == 5
+    assert _store(durable).schema_version() == SCHEMA_VERSION == 6
     held = store.get("held-v3")
     assert (held.lease_owner, held.lease_until, held.version) == ("w-old", until, 1)
     now = T0 + D

@@ -7,7 +7,7 @@ import os
 import signal
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from worker_support import Place, client_for, leased, open_place, run_due_in_process, seed
@@ -18,7 +18,6 @@ from adapters.service import Connections
 from adapters.stores import (
     CorruptRecordError,
     MemoryStore,
-    StoredConnection,
     StoreUnavailableError,
 )
 from adapters.truelayer import Endpoints, TrueLayerClient
@@ -69,9 +68,9 @@ def test_sigterm_mid_batch_finishes_the_connection_in_hand_and_releases_the_rest
 class _FailingStore(MemoryStore):
     """A store that fails to read a batch after leasing it (a database gone away)."""
 
-    def get_many(
-        self, connection_ids: Sequence[str]
-    ) -> dict[str, StoredConnection | CorruptRecordError]:
+    def due_actions(
+        self, connection_ids: Sequence[str], now: datetime
+    ) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
         raise StoreUnavailableError("the database went away")
 
 
