@@ -243,8 +243,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         # What is due for a connection, read by a worker without reading the record
         # (lifecycle.standing_agenda); written with the record. Rows written before
         # this have none: their agenda is read off the record until their next commit.
-        sqlite=("ALTER TABLE connections ADD COLUMN agenda TEXT",),
-        postgres=("ALTER TABLE connections ADD COLUMN agenda text",),
+        # agenda_version: the version it was written for (``_base.READ_AGENDA``).
+        sqlite=(
+            "ALTER TABLE connections ADD COLUMN agenda TEXT",
+            "ALTER TABLE connections ADD COLUMN agenda_version INTEGER",
+        ),
+        postgres=(
+            "ALTER TABLE connections ADD COLUMN agenda text, ADD COLUMN agenda_version bigint",
+        ),
     ),
 )
 LATEST = MIGRATIONS[-1].version

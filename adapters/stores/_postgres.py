@@ -88,7 +88,8 @@ _QUARANTINE = (
 # later of the new next_due and a lease still held).
 _COMMIT_ACCEPTED = (
     "WITH updated AS (UPDATE connections SET record = %s::jsonb, status = %s, next_due = %s,"
-    " key_id = %s, agenda = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
+    " key_id = %s, agenda = %s, agenda_version = %s, version = %s, updated_at = %s"
+    " WHERE id = %s AND version = %s"
     " RETURNING id, version, next_due),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
@@ -100,7 +101,8 @@ _COMMIT_ACCEPTED = (
     " SELECT leased.lease_owner, leased.lease_until FROM updated LEFT JOIN leased ON true"
 )
 _COMMIT_REFUSED = (
-    "WITH updated AS (UPDATE connections SET version = %s, updated_at = %s"
+    "WITH updated AS (UPDATE connections SET version = %s, updated_at = %s, agenda_version ="
+    " CASE WHEN agenda_version = version THEN %s END"  # the record, so its agenda, stands
     " WHERE id = %s AND version = %s RETURNING id, version),"
     " appended AS (INSERT INTO history (connection_id, seq, at, input_type, input, accepted,"
     " reason, effects, status_after, key_id, recorded_at)"
@@ -160,7 +162,8 @@ class PostgresStore(PostgresExtras):
             with connection.transaction():  # a savepoint: a duplicate leaves nothing behind
                 connection.execute(
                     "INSERT INTO connections (id, record, status, next_due, version, key_id,"
-                    " updated_at, agenda) VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s, %s)",
+                    " updated_at, agenda, agenda_version)"
+                    " VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         connection_id,
                         record.record,
@@ -170,6 +173,7 @@ class PostgresStore(PostgresExtras):
                         record.key_id,
                         self._clock(),
                         record.agenda,
+                        version,
                     ),
                 )
         except psycopg.errors.UniqueViolation:
@@ -270,6 +274,7 @@ class PostgresStore(PostgresExtras):
                         record.key_id,
                         record.agenda,
                         version,
+                        version,
                         self._clock(),
                         connection_id,
                         expected_version,
@@ -282,6 +287,7 @@ class PostgresStore(PostgresExtras):
                     (
                         version,
                         self._clock(),
+                        version,
                         connection_id,
                         expected_version,
                         *history,

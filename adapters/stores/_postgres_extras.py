@@ -33,7 +33,11 @@ GET_MANY = (
     f" (l.lease_until IS NULL OR {_READABLE}) AS lease_ok"
     " FROM connections c LEFT JOIN leases l ON l.id = c.id WHERE c.id = ANY(%s)"
 )
-AGENDAS = "SELECT id, agenda FROM connections WHERE id = ANY(%s)"
+# An agenda is read only if it was written for the row's version (see _sqlite_extras).
+AGENDAS = (
+    "SELECT id, CASE WHEN agenda_version = version THEN agenda END AS agenda"
+    " FROM connections WHERE id = ANY(%s)"
+)
 # Through the partial index connections_state_key; two rows at most: more than one is
 # refused by the caller.
 FIND_STATE = "SELECT id FROM connections WHERE state_key = ANY(%s) LIMIT 2"

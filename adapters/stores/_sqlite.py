@@ -99,7 +99,7 @@ class SqliteStore(SqliteExtras):
         try:
             connection.execute(
                 "INSERT INTO connections (id, record, status, next_due, version, key_id,"
-                " updated_at, agenda) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, agenda, agenda_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     connection_id,
                     record.record,
@@ -109,6 +109,7 @@ class SqliteStore(SqliteExtras):
                     record.key_id,
                     iso_utc(self._clock()),
                     record.agenda,
+                    version,
                 ),
             )
         except sqlite3.IntegrityError:
@@ -193,13 +194,14 @@ class SqliteStore(SqliteExtras):
                 due = None if record.next_due is None else iso_utc(record.next_due)
                 connection.execute(
                     "UPDATE connections SET record = ?, status = ?, next_due = ?, key_id = ?,"
-                    " agenda = ?, version = ?, updated_at = ? WHERE id = ?",
+                    " agenda = ?, agenda_version = ?, version = ?, updated_at = ? WHERE id = ?",
                     (
                         record.record,
                         record.status,
                         due,
                         record.key_id,
                         record.agenda,
+                        version,
                         version,
                         now,
                         connection_id,
@@ -212,8 +214,10 @@ class SqliteStore(SqliteExtras):
                 )
             else:
                 connection.execute(
-                    "UPDATE connections SET version = ?, updated_at = ? WHERE id = ?",
-                    (version, now, connection_id),
+                    # The record stays, so its agenda stands: it follows the version.
+                    "UPDATE connections SET version = ?, updated_at = ?, agenda_version ="
+                    " CASE WHEN agenda_version = version THEN ? END WHERE id = ?",
+                    (version, now, version, connection_id),
                 )
                 connection.execute(
                     "UPDATE leases SET version = ? WHERE id = ?", (version, connection_id)

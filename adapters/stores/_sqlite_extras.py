@@ -24,7 +24,13 @@ GET_MANY = (
     "SELECT c.*, l.lease_owner, l.lease_until FROM connections c"
     " LEFT JOIN leases l ON l.id = c.id WHERE c.id IN (SELECT value FROM json_each(?))"
 )
-AGENDAS = "SELECT id, agenda FROM connections WHERE id IN (SELECT value FROM json_each(?))"
+# An agenda is read only if it was written for the row's version: one a writer did not
+# keep (an older library still running, a hand edit) is not read, and the record says
+# what is due instead (``due_of_records``).
+AGENDAS = (
+    "SELECT id, CASE WHEN agenda_version = version THEN agenda END AS agenda"
+    " FROM connections WHERE id IN (SELECT value FROM json_each(?))"
+)
 # Through the partial index connections_state_key; two rows at most: more than one is
 # refused by the caller.
 FIND_STATE = (

@@ -199,3 +199,35 @@ def test_a_fifth_schema_database_is_upgraded_in_place_and_its_rows_get_agendas_o
     [(agenda,)] = sql(durable, "SELECT agenda FROM connections WHERE id = %s", ("old",))
     assert agenda is not None
     assert store.due_actions(["old"], now) == {"old": (Action.REFRESH_ACCESS_TOKEN,)}
+
+
+def test_an_agenda_a_writer_did_not_keep_is_not_read_and_the_record_says_what_is_due(
+    durable: Backend,
+) -> None:
+    # An older library still running writes the record and its version, not the agenda.
+    store = durable.open()
+    [cid] = make_due(store, 1)
+    now = store.get(cid).record.last_input_at + 2 * H
+    stale = '[["2026-01-05T09:00:00.000000Z", "remind_reconfirm"]]'
+    sql(durable, "UPDATE connections SET agenda = %s, version = 7 WHERE id = %s", (stale, cid))
+    sql(durable, "UPDATE leases SET version = 7 WHERE id = %s", (cid,))
+
+    assert store.due_actions([cid], now) == {cid: (Action.REFRESH_ACCESS_TOKEN,)}
+
+
+def test_a_refused_input_leaves_the_agenda_standing(durable: Backend) -> None:
+    store = durable.open()
+    [cid] = make_due(store, 1)
+    stored = store.get(cid)
+    now = stored.record.last_input_at + 2 * H
+    # A second exchange of the code: refused, the record stays as it was.
+    refused = core.ExchangeCode(now)
+    decision = core.apply(stored.record, refused)
+    assert not decision.accepted
+    store.commit(cid, stored.version, refused, decision)
+
+    [(agenda_version, version)] = sql(
+        durable, "SELECT agenda_version, version FROM connections WHERE id = %s", (cid,)
+    )
+    assert agenda_version == version == stored.version + 1
+    assert store.due_actions([cid], now) == {cid: (Action.REFRESH_ACCESS_TOKEN,)}
