@@ -8,6 +8,7 @@ stray exception and never a stored value.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -125,38 +126,45 @@ class HistoryRow:
 
 
 def encode_agenda(items: Sequence[core.AgendaItem]) -> str:
-    """The text of a standing agenda: ``[[due, action], ...]``, each due as ``iso_utc``."""
-    return json.dumps([[iso_utc(item.due), item.action.value] for item in items])
+    """The text of a standing agenda: ``due action;due action``, each due as ``iso_utc``
+    (none: empty), read back for every connection a worker leases: the plainest text
+    that a split reads."""
+    return ";".join(f"{iso_utc(item.due)} {item.action.value}" for item in items)
 
 
 _ACTIONS = {action.value: action for action in core.Action}
 _ISO_WIDTH = len(iso_utc(datetime(2026, 1, 5, tzinfo=UTC)))
 
 
-def due_in_agenda(connection_id: str, raw: object, now: datetime) -> tuple[core.Action, ...]:
-    """What a worker does at ``now`` of an agenda written by ``encode_agenda``.
+@functools.cache
+def _in_order(due: tuple[core.Action, ...]) -> tuple[core.Action, ...]:
+    # A batch of connections has few kinds of "what is due": each ordered once.
+    return core.worker_order(due)
+
+
+def due_in_agenda(connection_id: str, raw: object, at: str) -> tuple[core.Action, ...]:
+    """What a worker does at ``at`` (``iso_utc`` text) of an agenda written by
+    ``encode_agenda``.
 
     The due times are compared as their fixed-width UTC text, which sorts as time
-    sorts, so that telling a batch what is due parses no time at all (the worker reads
-    this for every connection it leases).
+    sorts, so that telling a batch what is due parses no time at all.
 
     Raises:
         CorruptRecordError: not such an agenda.
     """
-    items = _load(connection_id, raw, "agenda")
-    if not isinstance(items, list):
-        raise CorruptRecordError(connection_id, "the agenda is not a JSON list")
-    at = iso_utc(now)
+    if not isinstance(raw, str):
+        raise CorruptRecordError(connection_id, "the agenda column is not text")
     due = []
-    for item in items:
-        if not (isinstance(item, list) and len(item) == 2 and item[1] in _ACTIONS):
-            raise CorruptRecordError(connection_id, "the agenda holds an unknown item")
-        when = item[0]
-        if not isinstance(when, str) or len(when) != _ISO_WIDTH or not when.endswith("Z"):
+    for item in raw.split(";") if raw else ():
+        when, _, name = item.partition(" ")
+        action = _ACTIONS.get(name)
+        if action is None:
+            raise CorruptRecordError(connection_id, "the agenda holds an unknown action")
+        if len(when) != _ISO_WIDTH or not when.endswith("Z"):
             raise CorruptRecordError(connection_id, "the agenda holds a malformed time")
         if when <= at:
-            due.append(_ACTIONS[item[1]])
-    return core.worker_order(due)
+            due.append(action)
+    return _in_order(tuple(due))
 
 
 def _context(connection_id: str, scope: str, field: str) -> bytes:

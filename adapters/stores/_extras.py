@@ -15,7 +15,7 @@ from typing import Any
 import lifecycle as core
 
 from ._base import BaseStore, TimeReader
-from ._codec import due_in_agenda, utc
+from ._codec import due_in_agenda, iso_utc, utc
 from ._errors import ConnectionNotFound, CorruptRecordError
 from ._journal import (
     Extras,
@@ -102,8 +102,9 @@ class ExtrasStore(BaseStore):
         """The rows ``get`` reads, of every id given that exists, in one statement."""
 
     @abstractmethod
-    def _agendas(self, connection_ids: list[str]) -> list[Any]:
-        """(id, agenda) of every id given that exists, in one statement."""
+    def _agendas(self, connection_ids: list[str]) -> list[tuple[str, object]]:
+        """(id, agenda) of every id given that exists, in one statement (the agenda
+        ``None`` where it was not written for the row's version)."""
 
     @abstractmethod
     def _row_time(self) -> TimeReader:
@@ -245,18 +246,19 @@ class ExtrasStore(BaseStore):
             ValueError: a naive ``now``.
         """
         ids = check_ids(connection_ids)
-        at = utc(now, "now")
+        when = utc(now, "now")
+        at = iso_utc(when)
         found: dict[str, tuple[core.Action, ...] | CorruptRecordError] = {}
         unwritten = []
-        for row in self._agendas(ids) if ids else ():
-            if row["agenda"] is None:
-                unwritten.append(row["id"])
+        for connection_id, agenda in self._agendas(ids) if ids else ():
+            if agenda is None:
+                unwritten.append(connection_id)
                 continue
             try:
-                found[row["id"]] = due_in_agenda(row["id"], row["agenda"], at)
+                found[connection_id] = due_in_agenda(connection_id, agenda, at)
             except CorruptRecordError as error:
-                found[row["id"]] = error
-        found.update(due_of_records(self.get_many(unwritten), at, self._codec.policy))
+                found[connection_id] = error
+        found.update(due_of_records(self.get_many(unwritten), when, self._codec.policy))
         return found
 
     # -- key rotation of the extras --------------------------------------------------

@@ -24,6 +24,7 @@ from ._codec import (
     check_id,
     check_lease,
     due_in_agenda,
+    iso_utc,
     utc,
 )
 from ._errors import (
@@ -390,7 +391,7 @@ class MemoryStore(Managed):
     ) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
         """See ``Store.due_actions``."""
         ids = check_ids(connection_ids)
-        at = utc(now, "now")
+        at = iso_utc(utc(now, "now"))
         found: dict[str, tuple[core.Action, ...] | CorruptRecordError] = {}
         with self._lock:
             self._row_check_open()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._base import TimeReader
 from ._errors import ConnectionNotFound
 from ._journal import Extras
-from ._postgres_db import PostgresDatabase, postgres_time
+from ._postgres_db import PostgresDatabase, driver, postgres_time
 
 if TYPE_CHECKING:
     import psycopg
@@ -161,9 +161,13 @@ class PostgresExtras(PostgresDatabase):
             # A row whose lease_ok is false is reported corrupt by get_many, alone.
             return connection.execute(GET_MANY, (connection_ids,)).fetchall()
 
-    def _agendas(self, connection_ids: list[str]) -> list[Any]:
-        with self._transaction() as connection:  # one statement, one round trip
-            return connection.execute(AGENDAS, (connection_ids,)).fetchall()
+    def _agendas(self, connection_ids: list[str]) -> list[tuple[str, object]]:
+        psycopg, _ = driver()
+        with (
+            self._transaction() as connection,  # one statement, one round trip
+            connection.cursor(row_factory=psycopg.rows.tuple_row) as cursor,
+        ):
+            return cursor.execute(AGENDAS, (connection_ids,)).fetchall()
 
     # -- key rotation ----------------------------------------------------------------
 

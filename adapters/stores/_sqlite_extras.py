@@ -153,9 +153,13 @@ class SqliteExtras(SqliteDatabase):
             rows: list[Any] = connection.execute(GET_MANY, (json.dumps(connection_ids),)).fetchall()
         return rows
 
-    def _agendas(self, connection_ids: list[str]) -> list[Any]:
+    def _agendas(self, connection_ids: list[str]) -> list[tuple[str, object]]:
         with self._read() as connection:
-            rows: list[Any] = connection.execute(AGENDAS, (json.dumps(connection_ids),)).fetchall()
+            cursor = connection.cursor()
+            cursor.row_factory = None  # plain tuples: a worker reads this for every batch
+            rows: list[tuple[str, object]] = cursor.execute(
+                AGENDAS, (json.dumps(connection_ids),)
+            ).fetchall()
         return rows
 
     # -- key rotation ----------------------------------------------------------------
