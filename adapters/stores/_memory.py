@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from attrs import define, evolve
 
@@ -41,6 +41,8 @@ from ._outbox import OutboxEvent, check_ack, check_events_query
 from ._protocol import Due, HistoryEntry, Lease, Managed, StoredConnection, check_history
 
 __all__ = ["MemoryStore"]
+
+_T = TypeVar("_T")
 
 
 def _utcnow() -> datetime:
@@ -372,27 +374,24 @@ class MemoryStore(Managed):
         self, connection_ids: Sequence[str]
     ) -> dict[str, StoredConnection | CorruptRecordError]:
         """See ``Store.get_many``."""
-        ids = check_ids(connection_ids)
-        found: dict[str, StoredConnection | CorruptRecordError] = {}
-        with self._lock:
-            self._row_check_open()
-            for connection_id in ids:
-                row = self._rows.get(connection_id)
-                if row is None:
-                    continue
-                try:
-                    found[connection_id] = self._stored(connection_id, row)
-                except CorruptRecordError as error:
-                    found[connection_id] = error
-        return found
+        return self._each(connection_ids, self._stored)
 
     def due_actions(
         self, connection_ids: Sequence[str], now: datetime
     ) -> dict[str, tuple[core.Action, ...] | CorruptRecordError]:
         """See ``Store.due_actions``."""
-        ids = check_ids(connection_ids)
         at = iso_utc(utc(now, "now"))
-        found: dict[str, tuple[core.Action, ...] | CorruptRecordError] = {}
+        return self._each(
+            connection_ids,
+            lambda connection_id, row: due_in_agenda(connection_id, row.record.agenda, at),
+        )
+
+    def _each(
+        self, connection_ids: Sequence[str], read: Callable[[str, _Row], _T]
+    ) -> dict[str, _T | CorruptRecordError]:
+        # A batch read: each id found, read under the lock; a corrupt row is its own error.
+        ids = check_ids(connection_ids)
+        found: dict[str, _T | CorruptRecordError] = {}
         with self._lock:
             self._row_check_open()
             for connection_id in ids:
@@ -400,7 +399,7 @@ class MemoryStore(Managed):
                 if row is None:
                     continue
                 try:
-                    found[connection_id] = due_in_agenda(connection_id, row.record.agenda, at)
+                    found[connection_id] = read(connection_id, row)
                 except CorruptRecordError as error:
                     found[connection_id] = error
         return found

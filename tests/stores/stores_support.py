@@ -240,3 +240,18 @@ class Backend:
             store.close()
         if self._memory is not None:
             self._memory.close()
+
+
+def postgres_statements(monkeypatch: Any) -> list[Any]:
+    """Every statement psycopg's cursors send from now on, each then sent for real."""
+    import psycopg
+
+    sent: list[Any] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(query)
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    return sent

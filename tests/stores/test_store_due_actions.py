@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from service_support import sql
-from stores_support import Backend, Flow, make_due, run_flow
+from stores_support import Backend, Flow, make_due, postgres_statements, run_flow
 
 import lifecycle as core
 from adapters.stores import CorruptRecordError, SqliteStore, Store
@@ -160,19 +159,10 @@ def test_sqlite_due_actions_of_200_is_one_statement_by_primary_key(durable: Back
 def test_postgres_due_actions_of_200_is_one_statement(
     durable: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import psycopg
-
     store = durable.open()
     ids = make_due(store, 200)
     now = store.get(ids[0]).record.last_input_at + 2 * H
-    sent: list[Any] = []
-    execute = psycopg.Cursor.execute
-
-    def counted(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(query)  # then the real statement, to the real server
-        return execute(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    sent = postgres_statements(monkeypatch)  # then each statement, to the real server
     found = store.due_actions(ids, now)
 
     assert len(found) == 200 and len(sent) == 1, sent

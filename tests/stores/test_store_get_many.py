@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from service_support import sql
-from stores_support import Backend, Flow, make_due, run_flow
+from stores_support import Backend, Flow, make_due, postgres_statements, run_flow
 
 from adapters.stores import CorruptRecordError, SqliteStore, Store, StoredConnection
 
@@ -94,19 +93,10 @@ def test_sqlite_get_many_of_200_is_one_statement(durable: Backend) -> None:
 def test_postgres_get_many_of_200_is_one_statement(
     durable: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import psycopg
-
     store = durable.open()
     ids = make_due(store, 200)
     store.get(ids[0])
-    sent: list[Any] = []
-    execute = psycopg.Cursor.execute
-
-    def counted(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(query)  # then the real statement, to the real server
-        return execute(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    sent = postgres_statements(monkeypatch)  # then each statement, to the real server
     found = store.get_many(ids)
     batched = list(sent)
     sent.clear()
