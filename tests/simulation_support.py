@@ -61,6 +61,15 @@ def open_spot(spot: Spot, **options: Any) -> Iterator[Store]:
         yield store
 
 
+def drop_spot(spot: Spot) -> None:
+    """Drop a PostgreSQL spot's schema (a SQLite spot's file goes with its folder)."""
+    if spot.kind == "postgres":
+        import psycopg
+
+        with psycopg.connect(spot.location, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{spot.schema}" CASCADE'.encode())
+
+
 def client(base_url: str) -> TrueLayerClient:
     """The test client of the sandbox at ``base_url``."""
     return TrueLayerClient(
@@ -107,7 +116,6 @@ class Report:
     expiries: dict[str, datetime]
     events: dict[str, list[OutboxEvent]] = field(factory=dict)
     totals: Counter[str] = field(factory=Counter)
-    work_seconds: float = 0.0
     wall_seconds: float = 0.0
     seed_seconds: float = 0.0
     steps: int = 0
@@ -183,7 +191,6 @@ def simulate(
                     assert kind == "done"
                     step_seconds = max(step_seconds, counts.pop("seconds"))
                     step_totals.update(counts)
-                report.work_seconds += step_seconds
                 report.totals.update(step_totals)
                 report.per_step.append((step_totals, step_seconds))
                 report.steps += 1

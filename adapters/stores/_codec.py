@@ -106,7 +106,7 @@ class RecordRow:
     status: str
     next_due: datetime | None
     key_id: str | None
-    agenda: str = "[]"
+    agenda: str
 
 
 @frozen

@@ -243,7 +243,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         # What is due for a connection, read by a worker without reading the record
         # (lifecycle.standing_agenda); written with the record. Rows written before
         # this have none: their agenda is read off the record until their next commit.
-        # agenda_version: the version it was written for (``_base.READ_AGENDA``).
+        # agenda_version: the version it was written for (``AGENDAS`` reads only those).
         sqlite=(
             "ALTER TABLE connections ADD COLUMN agenda TEXT",
             "ALTER TABLE connections ADD COLUMN agenda_version INTEGER",

@@ -118,12 +118,12 @@ def worker_id() -> str:
 
 
 def _reconcile_due(
-    record: core.Connection, now: datetime, policy: core.Policy, every: timedelta | None
+    record: core.Connection, now: datetime, policy: core.Policy, every: timedelta
 ) -> bool:
     # No record field says when /me was last read; the record's last input does: a
     # connection is reconciled when the worker handles it in a period (counted from its
     # consent's start) later than the period of its last input. At most once a period.
-    if every is None or core.status_at(record, now, policy)[0] is not core.Status.ACTIVE:
+    if core.status_at(record, now, policy)[0] is not core.Status.ACTIVE:
         return False
     start = record.consent.started_at
     return (now - start) // every > (record.last_input_at - start) // every

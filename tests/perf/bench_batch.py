@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from bench_stores import chunks, copy_postgres, load_sqlite
-from simulation_support import Spot, client, open_spot, seed
+from simulation_support import Spot, client, drop_spot, open_spot, seed
 
 from adapters.sandbox import RefreshMode, Sandbox, SandboxConfig
 from adapters.service import Connections
@@ -104,12 +104,6 @@ def measure(spot: Spot, sizes: list[int], count: int) -> list[tuple[int, float]]
     return figures
 
 
-def _drop(spot: Spot) -> None:
-    if spot.kind == "postgres":
-        with psycopg.connect(spot.location, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{spot.schema}" CASCADE'.encode())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
@@ -129,7 +123,7 @@ def main() -> None:
             try:
                 figures: list[Any] = measure(spot, args.sizes, args.batches)
             finally:
-                _drop(spot)
+                drop_spot(spot)
             baseline = figures[0][1]
             for size, ms in figures:
                 print(

@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulation_support import Report, Spot, client, open_spot, simulate
+from simulation_support import Report, Spot, client, drop_spot, open_spot, simulate
 
 from adapters.sandbox import RefreshMode, Sandbox, SandboxConfig
 from adapters.service import Connections
@@ -109,14 +109,6 @@ def _spots(args: argparse.Namespace, folder: str) -> list[Spot]:
     return spots
 
 
-def _drop(spot: Spot) -> None:
-    if spot.kind == "postgres":
-        import psycopg
-
-        with psycopg.connect(spot.location, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{spot.schema}" CASCADE'.encode())
-
-
 def burst_rate(report: Report) -> float:
     """Keep-alives per second in the steps that had keep-alives to do."""
     steps = [(totals, seconds) for totals, seconds in report.per_step if totals["kept_alive"]]
@@ -159,7 +151,7 @@ def main() -> None:
                         )
                         token_calls = sandbox.calls("/connect/token")
                 finally:
-                    _drop(spot)
+                    drop_spot(spot)
                 totals = report.totals
                 assert totals["failed"] == 0, totals
                 # Every token call an exchange or a keep-alive: no refresh refused or lost.
